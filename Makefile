@@ -1,0 +1,41 @@
+# One command each, on a fresh machine: the venv and the package are set up on demand.
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+OUT    ?= results/demo
+
+# Data is read in place from ../shared when it is there (never copied into the repo).
+ifneq ($(wildcard ../shared/datasets),)
+export CROSSBAR_SIM_DATA ?= $(abspath ../shared/datasets)
+endif
+ifneq ($(wildcard ../shared/paper_data),)
+export CROSSBAR_SIM_PAPER_DATA ?= $(abspath ../shared/paper_data)
+endif
+
+.PHONY: demo test test-slow bench lint venv clean
+
+venv: $(STAMP)
+
+$(STAMP): setup.cfg pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+demo: $(STAMP)
+	$(PY) -m crossbar_sim.demo --out $(OUT)
+
+test: $(STAMP)
+	$(PY) -m pytest -q -n 2 --dist loadgroup || test $$? -eq 5
+
+test-slow: $(STAMP)
+	$(PY) -m pytest -q -m slow
+
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+
+clean:
+	rm -rf $(VENV) results build *.egg-info
