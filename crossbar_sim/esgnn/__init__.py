@@ -1,0 +1,1 @@
+"""Echo state graph neural networks run through simulated analogue arrays."""

@@ -1,0 +1,1 @@
+"""Plotting functions: each writes a PNG and returns its path."""
