@@ -1,5 +1,29 @@
-"""RRAM device models: forming by dielectric breakdown, conductance, read noise, drift, stuck cells."""
+"""RRAM device models: forming by dielectric breakdown, conductance, read noise, drift, stuck cells.
 
+This package knows nothing of crossbars and imports nothing from ``crossbar_sim``.
+"""
+
+from device_models.breakdown import BreakdownVoltageModel
+from device_models.calibration import calibrate_from_measurements, fit_breakdown, fit_formed
+from device_models.conductance import FormedConductanceModel, PristineConductanceModel
+from device_models.device import RRAMDeviceModel
+from device_models.drift import DriftModel
 from device_models.errors import ParameterError
+from device_models.formed_array import FormedArray
+from device_models.read_noise import ReadNoiseModel
+from device_models.stuck import StuckCellModel
 
-__all__ = ["ParameterError"]
+__all__ = [
+    "BreakdownVoltageModel",
+    "DriftModel",
+    "FormedArray",
+    "FormedConductanceModel",
+    "ParameterError",
+    "PristineConductanceModel",
+    "RRAMDeviceModel",
+    "ReadNoiseModel",
+    "StuckCellModel",
+    "calibrate_from_measurements",
+    "fit_breakdown",
+    "fit_formed",
+]

@@ -85,3 +85,25 @@ def check_samples(name: str, values: Any, minimum_count: int = 2) -> np.ndarray:
     if not np.all(np.isfinite(arr)):
         raise ParameterError(name, "<samples with NaN or inf>", "all samples must be finite")
     return arr
+
+
+def check_sample_tuple(name: str, values: Any, required: bool, positive: bool = False,
+                       minimum_distinct: int = 1) -> tuple[float, ...]:
+    """Return ``values`` as a tuple of floats for a frozen dataclass field holding measured samples.
+
+    An empty input is allowed unless ``required``; otherwise at least 2 finite samples (and
+    ``minimum_distinct`` distinct ones), all > 0 if ``positive``.
+    """
+    try:
+        arr = np.asarray(values, dtype=float).ravel()
+    except (TypeError, ValueError):
+        raise ParameterError(name, values, "must be a sequence of real numbers") from None
+    if arr.size == 0 and not required:
+        return ()
+    arr = check_samples(name, arr)
+    if positive and np.any(arr <= 0):
+        raise ParameterError(name, f"<samples with min {float(arr.min())!r}>", "all samples must be > 0")
+    if np.unique(arr).size < minimum_distinct:
+        raise ParameterError(name, f"<{np.unique(arr).size} distinct values>",
+                             f"needs at least {minimum_distinct} distinct values")
+    return tuple(float(x) for x in arr)

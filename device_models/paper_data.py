@@ -51,3 +51,8 @@ def input_array_conductance_S(root: str | os.PathLike[str] | None = None) -> np.
 def recurrent_array_conductance_S(root: str | os.PathLike[str] | None = None) -> np.ndarray:
     """Measured 50×50 recurrent-array conductance map in siemens (0 where the cell did not form)."""
     return _read_csv("fig1_recurrent_array_conductance_uS.csv", root) * 1e-6
+
+
+def measured_conductance_maps_S(root: str | os.PathLike[str] | None = None) -> list[np.ndarray]:
+    """The measured input (50×8) and recurrent (50×50) conductance maps in siemens."""
+    return [input_array_conductance_S(root), recurrent_array_conductance_S(root)]

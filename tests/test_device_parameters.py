@@ -1,0 +1,87 @@
+"""Invalid parameters raise ParameterError naming the parameter, the value and what is allowed."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from device_models import BreakdownVoltageModel as Breakdown
+from device_models import DriftModel as Drift
+from device_models import FormedConductanceModel as Formed
+from device_models import ParameterError, calibrate_from_measurements
+from device_models import PristineConductanceModel as Pristine
+from device_models import ReadNoiseModel as ReadNoise
+from device_models import RRAMDeviceModel as Device
+from device_models import StuckCellModel as Stuck
+
+CASES: list[tuple[Callable[[], object], str, str, str]] = [
+    # (constructor, parameter named, value shown, allowed text)
+    (lambda: Breakdown(std_V=-0.1), "BreakdownVoltageModel.std_V", "-0.1", "> 0"),
+    (lambda: Breakdown(mean_V=math.nan), "BreakdownVoltageModel.mean_V", "nan", "finite"),
+    (lambda: Breakdown(distribution="weibull"), "BreakdownVoltageModel.distribution", "'weibull'",
+     "'normal', 'empirical'"),
+    (lambda: Breakdown(distribution="empirical", samples_V=(3.4,)), "BreakdownVoltageModel.samples_V",
+     "<1 samples>", "at least 2 samples"),
+    (lambda: Breakdown(distribution="empirical"), "BreakdownVoltageModel.samples_V", "<0 samples>",
+     "at least 2 samples"),
+    (lambda: Breakdown(distribution="empirical", samples_V=(3.4, 3.4)),
+     "BreakdownVoltageModel.samples_V", "<1 distinct values>", "at least 2 distinct"),
+    (lambda: Breakdown(distribution="empirical", samples_V=(3.4, math.inf)),
+     "BreakdownVoltageModel.samples_V", "NaN or inf", "finite"),
+    (lambda: Formed(distribution="empirical", samples_S="many"), "FormedConductanceModel.samples_S", "'many'",
+     "sequence of real numbers"),
+    (lambda: Formed(std_S=-1e-6), "FormedConductanceModel.std_S", "-1e-06", ">= 0"),
+    (lambda: Formed(mean_S=0.0), "FormedConductanceModel.mean_S", "0.0", "> 0"),
+    (lambda: Formed(distribution="gamma"), "FormedConductanceModel.distribution", "'gamma'",
+     "'normal', 'lognormal', 'empirical'"),
+    (lambda: Formed(distribution="empirical", samples_S=(1e-5, -1e-6)),
+     "FormedConductanceModel.samples_S", "min -1e-06", "> 0"),
+    (lambda: Pristine(conductance_S=math.inf), "PristineConductanceModel.conductance_S", "inf",
+     "finite"),
+    (lambda: Pristine(relative_sigma=-0.1), "PristineConductanceModel.relative_sigma", "-0.1",
+     ">= 0"),
+    (lambda: ReadNoise(relative_sigma=-0.02), "ReadNoiseModel.relative_sigma", "-0.02", ">= 0"),
+    (lambda: ReadNoise(additive_sigma_S=math.nan), "ReadNoiseModel.additive_sigma_S", "nan", "finite"),
+    (lambda: Drift(exponent_std=-1.0), "DriftModel.exponent_std", "-1.0", ">= 0"),
+    (lambda: Drift(reference_time_s=0.0), "DriftModel.reference_time_s", "0.0", "> 0"),
+    (lambda: Drift(exponent_mean=math.inf), "DriftModel.exponent_mean", "inf", "finite"),
+    (lambda: Stuck(stuck_unformed_fraction=1.5), "StuckCellModel.stuck_unformed_fraction", "1.5",
+     "[0, 1]"),
+    (lambda: Stuck(stuck_high_fraction=-0.1), "StuckCellModel.stuck_high_fraction", "-0.1", "[0, 1]"),
+    (lambda: Stuck(stuck_unformed_fraction=0.6, stuck_high_fraction=0.6),
+     "stuck_unformed_fraction + stuck_high_fraction", "1.2", "<= 1"),
+    (lambda: Device(programming_voltage_V=-3.0), "RRAMDeviceModel.programming_voltage_V", "-3.0", "> 0"),
+    (lambda: Device(drift=0.1), "RRAMDeviceModel.drift", "0.1", "DriftModel"),
+    (lambda: Device().with_unformed_fraction(1.2), "fraction", "1.2", "[0, 1]"),
+    (lambda: Device().with_unformed_fraction(0.0), "fraction", "0.0", "(0, 1)"),
+    (lambda: Device().breakdown.unformed_fraction(math.nan), "voltage_V", "nan", "finite"),
+    (lambda: Device().form((4, 4), np.random.default_rng(0), programming_voltage_V=math.inf),
+     "programming_voltage_V", "inf", "finite"),
+    (lambda: Device().form((0, 4), np.random.default_rng(0)), "shape[0]", "0", ">= 1"),
+    (lambda: Device().form((4,), np.random.default_rng(0)), "shape", "(4,)", "(rows, cols)"),
+    (lambda: calibrate_from_measurements([3.4], [np.ones((2, 2))]), "breakdown_voltages_V", "<1 samples>",
+     "at least 2"),
+    (lambda: calibrate_from_measurements([3.4, 3.5], [np.ones((2, 2))], formed_distribution="beta"),
+     "formed_distribution", "'beta'", "'lognormal'"),
+    (lambda: calibrate_from_measurements([3.4, 3.5], []), "conductance_maps_S", "[]", "at least one map"),
+]
+
+
+@pytest.mark.parametrize(("make", "name", "value", "allowed"), CASES)
+def test_bad_parameter_raises_parameter_error(make: Callable[[], object], name: str, value: str,
+                                              allowed: str) -> None:
+    with pytest.raises(ParameterError) as info:
+        make()
+    message = str(info.value)
+    assert message.startswith(name) or f"{name} = " in message
+    assert value in message
+    assert allowed in message
+
+
+def test_yaml_style_lists_become_tuples() -> None:
+    model = Breakdown(distribution="empirical", samples_V=[3.3, 3.4, 3.5])  # type: ignore[arg-type]
+    assert model.samples_V == (3.3, 3.4, 3.5)
+    assert hash(model) == hash(Breakdown(distribution="empirical", samples_V=(3.3, 3.4, 3.5)))
