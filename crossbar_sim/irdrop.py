@@ -1,0 +1,359 @@
+"""Exact IR drop of a resistive crossbar with ohmic cells, solved once per programmed array.
+
+Circuit (R rows = word lines driven by the inputs, C columns = bit lines that are sensed):
+
+- Cell (i, j) is a conductance ``G[i, j]`` (siemens) between word-line node (i, j) and bit-line
+  node (i, j).
+- Word line i is driven from its left end: an ideal source ``V_i`` (volts) connects through
+  ``driver_ohm`` to word-line node (i, 0); word-line nodes (i, j) and (i, j+1) are joined by
+  ``wordline_segment_ohm``.
+- Bit line j is sensed at its bottom end: bit-line node (R-1, j) connects through ``sense_ohm`` to a
+  virtual ground at 0 V (the TIA input); bit-line nodes (i, j) and (i+1, j) are joined by
+  ``bitline_segment_ohm``. The output of column j is the current flowing into that virtual ground.
+- A resistance of 0 is an ideal connection: the nodes are merged (or held at the source potential).
+
+The circuit is linear, so column currents are ``I = V @ G_eff`` for an effective conductance matrix
+``G_eff`` (R, C). It is computed by eliminating each word line exactly (a chain, closed form in
+O(C^2)), then sweeping down the bit lines with dense C x C Schur complements written so that no
+large wire conductance is ever subtracted from another (accurate for any wire resistance). The array
+is mirrored first when C > R so the dense blocks have size min(R, C). Node voltages come from a
+sparse nodal solve (``scipy.sparse.linalg.splu``); ``column_currents_reference`` is a dense
+modified nodal analysis, an independent slow path for tests.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import scipy.linalg as sla
+import scipy.sparse as sp
+import scipy.sparse.linalg as spla
+
+from crossbar_sim.wires import WireParasitics
+from device_models.errors import ParameterError
+
+
+def check_conductance(conductance_S: np.ndarray) -> np.ndarray:
+    """Return the conductance matrix (S) as a float array: 2-D, non-empty, finite and >= 0."""
+    g = np.asarray(conductance_S, dtype=float)
+    if g.ndim != 2 or g.shape[0] < 1 or g.shape[1] < 1:
+        raise ParameterError("conductance_S", f"<array of shape {g.shape}>", "must be a non-empty 2-D array")
+    if not np.all(np.isfinite(g)) or np.any(g < 0):
+        raise ParameterError("conductance_S", "<array with negative or non-finite entries>",
+                             "every conductance must be finite and >= 0 siemens")
+    return g
+
+
+def check_wires(wires: WireParasitics) -> WireParasitics:
+    """Return ``wires`` if it is a WireParasitics."""
+    if not isinstance(wires, WireParasitics):
+        raise ParameterError("wires", wires, "must be a WireParasitics")
+    return wires
+
+
+def check_row_voltages(v_rows: np.ndarray, n_rows: int, batched: bool) -> np.ndarray:
+    """Return finite row voltages (V) of shape (R,), or (batch, R) when ``batched``."""
+    v = np.asarray(v_rows, dtype=float)
+    expected = 2 if batched else 1
+    if v.ndim != expected or v.shape[-1] != n_rows:
+        shape = "(batch, R)" if batched else "(R,)"
+        raise ParameterError("v_rows", f"<array of shape {v.shape}>",
+                             f"must have shape {shape} with R = {n_rows}")
+    if not np.all(np.isfinite(v)):
+        raise ParameterError("v_rows", "<array with non-finite entries>", "every voltage must be finite")
+    return v
+
+
+def _conductance(ohm: float) -> float:
+    """Conductance (S) of a resistance; 0 ohm is an ideal connection (inf S)."""
+    return np.inf if ohm == 0.0 else 1.0 / ohm
+
+
+def _series(g_wire: float, g_load: np.ndarray) -> np.ndarray:
+    """Conductance (S) of ``g_wire`` in series with ``g_load``; either may be inf (ideal)."""
+    if np.isinf(g_wire):
+        return g_load
+    with np.errstate(invalid="ignore"):
+        out = g_wire * g_load / (g_wire + g_load)
+    return np.where(np.isinf(g_load), g_wire, out)
+
+
+def _wordline_elimination(conductance_S: np.ndarray, wires: WireParasitics):
+    """Per-row chain quantities: left/right driving-point conductances and log voltage ratios.
+
+    Returns (lam, rho, log_ratio_cum, v_first) with, for word-line node (i, j) and the bit lines
+    grounded: ``lam`` the conductance looking left (towards the driver, S), ``rho`` looking right
+    excluding the own cell (S), ``log_ratio_cum[i, j] = log(V_ij / V_i0)`` when driven from the left,
+    and ``v_first[i] = V_i0 / V_i``.
+    """
+    g = conductance_S
+    n_rows, n_cols = g.shape
+    gw = _conductance(wires.wordline_segment_ohm)
+    gd = _conductance(wires.driver_ohm)
+    lam = np.empty((n_rows, n_cols))
+    rho = np.empty((n_rows, n_cols))
+    lam[:, 0] = gd
+    for j in range(1, n_cols):
+        lam[:, j] = _series(gw, lam[:, j - 1] + g[:, j - 1])
+    rho[:, -1] = 0.0
+    for j in range(n_cols - 2, -1, -1):
+        rho[:, j] = _series(gw, g[:, j + 1] + rho[:, j + 1])
+    right = g + rho
+    if np.isinf(gw):
+        log_ratio = np.zeros_like(g)
+    else:
+        log_ratio = np.log(gw / (gw + right))
+        log_ratio[:, 0] = 0.0
+    v_first = 1.0 / (1.0 + right[:, 0] / gd)
+    return lam, rho, np.cumsum(log_ratio, axis=1), v_first
+
+
+def _row_response(g: np.ndarray, lam: np.ndarray, rho: np.ndarray, logc: np.ndarray, v_first: float):
+    """(K, a) of one word line: cell currents into its bit-line nodes are ``a * V_i - K @ B_i``."""
+    d = 1.0 / (lam + rho + g)  # driving-point resistance of each word-line node (ohm)
+    lo = np.minimum.outer(np.arange(g.size), np.arange(g.size))
+    transfer = d[lo] * np.exp(-np.abs(logc[:, None] - logc[None, :]))
+    k = -np.outer(g, g) * transfer
+    with np.errstate(invalid="ignore"):
+        diag = np.where(np.isinf(lam), g, g * (lam + rho) * d)
+    np.fill_diagonal(k, diag)
+    return k, g * v_first * np.exp(logc)
+
+
+def _transfer(delta: np.ndarray, g_wire: float, rhs: np.ndarray) -> np.ndarray:
+    """``(I + delta / g_wire)^-1 @ rhs``: the voltage transfer across a bit-line segment."""
+    if np.isinf(g_wire):
+        return rhs
+    a = delta / g_wire
+    a[np.diag_indices_from(a)] += 1.0
+    return sla.cho_solve(sla.cho_factor(a, lower=True, check_finite=False), rhs, check_finite=False)
+
+
+def _effective_conductance(conductance_S: np.ndarray, wires: WireParasitics) -> np.ndarray:
+    """G_eff (R, C) by the word-line elimination and a Schur sweep down the bit lines."""
+    g = conductance_S
+    n_rows, n_cols = g.shape
+    gb = _conductance(wires.bitline_segment_ohm)
+    lam, rho, logc, v_first = _wordline_elimination(g, wires)
+    if wires.sense_ohm > 0.0:
+        n_blocks, g_down = n_rows, 1.0 / wires.sense_ohm
+    else:
+        n_blocks, g_down = n_rows - 1, gb
+    out_t = np.zeros((n_cols, n_rows))  # G_eff transposed: column currents per unit input
+    delta = np.zeros((n_cols, n_cols))
+    for i in range(n_blocks):
+        k, a = _row_response(g[i], lam[i], rho[i], logc[i], v_first[i])
+        if i > 0:
+            moved = _transfer(delta, gb, np.hstack([delta, out_t[:, :i]]))
+            delta = moved[:, :n_cols]
+            out_t[:, :i] = moved[:, n_cols:]
+        delta = 0.5 * (delta + delta.T) + k
+        out_t[:, i] = a
+    if n_blocks > 0:
+        out_t[:, :n_blocks] = _transfer(delta, g_down, out_t[:, :n_blocks])
+    if n_blocks < n_rows:  # ideal sense: the last word line feeds the virtual grounds directly
+        i = n_rows - 1
+        out_t[:, i] = _row_response(g[i], lam[i], rho[i], logc[i], v_first[i])[1]
+    return out_t.T
+
+
+def _mirrored(wires: WireParasitics) -> WireParasitics:
+    return WireParasitics(
+        wordline_segment_ohm=wires.bitline_segment_ohm,
+        bitline_segment_ohm=wires.wordline_segment_ohm,
+        driver_ohm=wires.sense_ohm,
+        sense_ohm=wires.driver_ohm,
+    )
+
+
+def effective_conductance(conductance_S: np.ndarray, wires: WireParasitics) -> np.ndarray:
+    """G_eff (R, C, siemens) with column currents ``I = V @ G_eff``; exact for ohmic cells.
+
+    When C > R the mirrored array (word and bit lines swapped, driver end <-> sense end) is solved;
+    by reciprocity its G_eff is the mirror image of this one's.
+    """
+    g = check_conductance(conductance_S)
+    wires = check_wires(wires)
+    if wires.is_ideal:
+        return g.copy()
+    if g.shape[1] > g.shape[0]:
+        return _effective_conductance(g[::-1, ::-1].T.copy(), _mirrored(wires))[::-1, ::-1].T.copy()
+    return _effective_conductance(g, wires)
+
+
+class _NodalSystem:
+    """Sparse nodal equations of the array with 0-ohm connections merged; node order is free nodes
+    then the R sources then the C virtual grounds."""
+
+    def __init__(self, conductance_S: np.ndarray, wires: WireParasitics) -> None:
+        g = conductance_S
+        n_rows, n_cols = g.shape
+        n_phys = 2 * n_rows * n_cols
+        word = np.arange(n_rows * n_cols).reshape(n_rows, n_cols)
+        bit = word + n_rows * n_cols
+        source = n_phys + np.arange(n_rows)
+        ground = n_phys + n_rows + np.arange(n_cols)
+        word_label = word.copy()
+        if wires.wordline_segment_ohm == 0.0:
+            word_label[:] = word[:, :1]
+        if wires.driver_ohm == 0.0:
+            word_label = np.where(word_label == word[:, :1], source[:, None], word_label)
+        bit_label = bit.copy()
+        if wires.bitline_segment_ohm == 0.0:
+            bit_label[:] = bit[-1:, :]
+        if wires.sense_ohm == 0.0:
+            bit_label = np.where(bit_label == bit[-1:, :], ground[None, :], bit_label)
+        label = np.concatenate([word_label.ravel(), bit_label.ravel(), source, ground])
+        ends = [(word.ravel(), bit.ravel(), g.ravel())]
+        for ohm, a, b in (
+            (wires.wordline_segment_ohm, word[:, :-1], word[:, 1:]),
+            (wires.bitline_segment_ohm, bit[:-1, :], bit[1:, :]),
+            (wires.driver_ohm, source, word[:, 0]),
+            (wires.sense_ohm, bit[-1, :], ground),
+        ):
+            if ohm > 0.0:
+                ends.append((a.ravel(), b.ravel(), np.full(a.size, 1.0 / ohm)))
+        a = label[np.concatenate([e[0] for e in ends])]
+        b = label[np.concatenate([e[1] for e in ends])]
+        cond = np.concatenate([e[2] for e in ends])
+        keep = (a != b) & (cond > 0.0)
+        a, b, cond = a[keep], b[keep], cond[keep]
+        free = np.unique(label[label < n_phys])
+        index = np.empty(label.size, dtype=np.int64)
+        index[free] = np.arange(free.size)
+        index[n_phys:] = free.size + np.arange(n_rows + n_cols)
+        a, b = index[a], index[b]
+        n = free.size + n_rows + n_cols
+        lap = sp.coo_matrix(
+            (np.concatenate([cond, cond, -cond, -cond]),
+             (np.concatenate([a, b, a, b]), np.concatenate([a, b, b, a]))), shape=(n, n)).tocsr()
+        self.n_free = free.size
+        self.lap_free = lap[: self.n_free, : self.n_free].tocsc()
+        self.lap_coupling = lap[: self.n_free, self.n_free:]
+        self.word_index = index[word_label]
+        self.bit_index = index[bit_label]
+        self.n_cols = n_cols
+
+    def potentials(self, v_rows: np.ndarray) -> np.ndarray:
+        """Potentials (V) of [free nodes, sources, grounds] for a batch ``v_rows`` (batch, R)."""
+        fixed = np.hstack([v_rows, np.zeros((v_rows.shape[0], self.n_cols))])
+        if self.n_free == 0:
+            return fixed
+        lu = spla.splu(self.lap_free, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                       options={"SymmetricMode": True})
+        free = -lu.solve(np.asarray(self.lap_coupling @ fixed.T))
+        return np.hstack([free.T, fixed])
+
+
+@dataclass(frozen=True, eq=False)
+class IRDropSolution:
+    """IR-drop solution of one programmed array: reads cost one matrix product.
+
+    effective_conductance_S: (R, C) siemens, column currents ``I = V @ G_eff``.
+    cell_voltage_fraction: (R, C) cell voltage / applied voltage when all rows share one voltage.
+    """
+
+    conductance_S: np.ndarray
+    wires: WireParasitics
+    effective_conductance_S: np.ndarray
+    cell_voltage_fraction: np.ndarray
+
+    def column_currents(self, v_rows: np.ndarray) -> np.ndarray:
+        """Column currents (A): (C,) for v_rows (R,) volts, or (batch, C) for (batch, R)."""
+        v = np.asarray(v_rows, dtype=float)
+        check_row_voltages(v, self.conductance_S.shape[0], batched=v.ndim == 2)
+        return v @ self.effective_conductance_S
+
+    def node_voltages(self, v_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Exact (wordline_V, bitline_V), each (R, C), for one input vector v_rows (R,) volts."""
+        v = check_row_voltages(v_rows, self.conductance_S.shape[0], batched=False)
+        system = _NodalSystem(self.conductance_S, self.wires)
+        pot = system.potentials(v[None, :])[0]
+        return pot[system.word_index], pot[system.bit_index]
+
+    def cell_voltages(self, v_rows: np.ndarray) -> np.ndarray:
+        """Exact cell voltages (batch, R, C) in volts for a batch v_rows (batch, R); a sparse solve."""
+        v = check_row_voltages(v_rows, self.conductance_S.shape[0], batched=True)
+        system = _NodalSystem(self.conductance_S, self.wires)
+        pot = system.potentials(v)
+        return pot[:, system.word_index] - pot[:, system.bit_index]
+
+
+def solve_ir_drop(conductance_S: np.ndarray, wires: WireParasitics) -> IRDropSolution:
+    """Solve the array once: effective conductance and per-cell voltage fraction."""
+    g = check_conductance(conductance_S)
+    wires = check_wires(wires)
+    g_eff = effective_conductance(g, wires)
+    if wires.is_ideal:
+        fraction = np.ones_like(g)
+    else:
+        system = _NodalSystem(g, wires)
+        pot = system.potentials(np.ones((1, g.shape[0])))[0]
+        fraction = pot[system.word_index] - pot[system.bit_index]
+    return IRDropSolution(g.copy(), wires, g_eff, fraction)
+
+
+def column_currents_reference(
+    conductance_S: np.ndarray, wires: WireParasitics, v_rows: np.ndarray
+) -> np.ndarray:
+    """Column currents (A) by dense modified nodal analysis; slow, for small arrays in tests.
+
+    Every resistance is a conductance stamp, every 0-ohm connection and every sense connection is a
+    0 V source whose branch current is an unknown; the sources V_i are voltage sources.
+    """
+    g = check_conductance(conductance_S)
+    wires = check_wires(wires)
+    n_rows, n_cols = g.shape
+    v = check_row_voltages(v_rows, n_rows, batched=False)
+    nodes: dict[str, int] = {}
+
+    def node(name: str) -> int:
+        return nodes.setdefault(name, len(nodes))
+
+    resistors: list[tuple[int, int, float]] = []
+    sources: list[tuple[int, int, float]] = []  # (plus node, minus node or -1 for ground, volts)
+
+    def connect(p: str, q: str | None, ohm: float) -> None:
+        a, b = node(p), (-1 if q is None else node(q))
+        if ohm == 0.0:
+            sources.append((a, b, 0.0))
+        else:
+            resistors.append((a, b, 1.0 / ohm))
+
+    for i in range(n_rows):
+        sources.append((node(f"in{i}"), -1, v[i]))
+        connect(f"in{i}", f"w{i}_0", wires.driver_ohm)
+        for j in range(n_cols):
+            resistors.append((node(f"w{i}_{j}"), node(f"b{i}_{j}"), g[i, j]))
+            if j + 1 < n_cols:
+                connect(f"w{i}_{j}", f"w{i}_{j + 1}", wires.wordline_segment_ohm)
+            if i + 1 < n_rows:
+                connect(f"b{i}_{j}", f"b{i + 1}_{j}", wires.bitline_segment_ohm)
+    sense = []
+    for j in range(n_cols):
+        if wires.sense_ohm == 0.0:
+            sense.append(len(sources))
+            sources.append((node(f"b{n_rows - 1}_{j}"), -1, 0.0))
+        else:
+            connect(f"b{n_rows - 1}_{j}", f"s{j}", wires.sense_ohm)
+            sense.append(len(sources))
+            sources.append((node(f"s{j}"), -1, 0.0))
+    n = len(nodes)
+    mna = np.zeros((n + len(sources), n + len(sources)))
+    rhs = np.zeros(n + len(sources))
+    for a, b, cond in resistors:
+        mna[a, a] += cond
+        if b >= 0:
+            mna[b, b] += cond
+            mna[a, b] -= cond
+            mna[b, a] -= cond
+    for k, (a, b, volts) in enumerate(sources):
+        mna[a, n + k] += 1.0
+        mna[n + k, a] += 1.0
+        if b >= 0:
+            mna[b, n + k] -= 1.0
+            mna[n + k, b] -= 1.0
+        rhs[n + k] = volts
+    x = np.linalg.solve(mna, rhs)
+    return x[n + np.array(sense)]
