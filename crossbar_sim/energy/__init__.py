@@ -1,0 +1,14 @@
+"""Energy and latency: technology tables, ledger pricing, analytic ESGNN workload, GPU baseline."""
+
+from crossbar_sim.energy.gpu import PAPER_RESERVOIR_OPS, GpuEstimate, gpu_estimate
+from crossbar_sim.energy.latency import ledger_latency_s
+from crossbar_sim.energy.pricing import COMPONENTS, EnergyBreakdown, price_ledger
+from crossbar_sim.energy.report import EnergyReport, build_report, format_table
+from crossbar_sim.energy.technology import AnalogTechnology, GpuTechnology, Technology, load_technology
+from crossbar_sim.energy.workload import EsgnnShape, HardwareMapping, esgnn_ledger
+
+__all__ = [
+    "AnalogTechnology", "COMPONENTS", "EnergyBreakdown", "EnergyReport", "EsgnnShape", "GpuEstimate",
+    "GpuTechnology", "HardwareMapping", "PAPER_RESERVOIR_OPS", "Technology", "build_report",
+    "esgnn_ledger", "format_table", "gpu_estimate", "ledger_latency_s", "load_technology", "price_ledger",
+]
