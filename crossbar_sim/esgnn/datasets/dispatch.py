@@ -1,0 +1,15 @@
+"""Load any supported dataset by name: Planetoid names to load_planetoid, all others to load_tudataset."""
+
+from __future__ import annotations
+
+import os
+
+from crossbar_sim.esgnn.datasets.containers import GraphDataset, NodeDataset
+from crossbar_sim.esgnn.datasets.manifest import is_planetoid
+from crossbar_sim.esgnn.datasets.planetoid import load_planetoid
+from crossbar_sim.esgnn.datasets.tudataset import load_tudataset
+
+
+def load_dataset(name: str, root: str | os.PathLike[str] | None = None) -> GraphDataset | NodeDataset:
+    """Cora/CiteSeer/PubMed (any case) as a NodeDataset; any other name as a TU GraphDataset."""
+    return load_planetoid(name, root) if is_planetoid(name) else load_tudataset(name, root)
