@@ -1,0 +1,48 @@
+"""Typed configuration: YAML files onto frozen dataclasses, presets, and the pluggable experiment."""
+
+from .errors import ConfigError
+from .experiment import (
+    DEFAULT_RUNNER,
+    ExperimentFile,
+    Runner,
+    experiment_class,
+    get_runner,
+    parse_experiment_document,
+    read_experiment_file,
+    register_experiment,
+    runner_names,
+)
+from .presets import get_preset, preset_names, register_preset
+from .schema import (
+    ALLOW_NONFINITE,
+    check_key_path,
+    dump_dataclass,
+    load_dataclass,
+    merge_mappings,
+    set_dotted,
+)
+from .yamlio import load_yaml_file, parse_yaml
+
+__all__ = [
+    "ALLOW_NONFINITE",
+    "DEFAULT_RUNNER",
+    "ConfigError",
+    "ExperimentFile",
+    "Runner",
+    "check_key_path",
+    "dump_dataclass",
+    "experiment_class",
+    "get_preset",
+    "get_runner",
+    "load_dataclass",
+    "load_yaml_file",
+    "merge_mappings",
+    "parse_experiment_document",
+    "parse_yaml",
+    "preset_names",
+    "read_experiment_file",
+    "register_experiment",
+    "register_preset",
+    "runner_names",
+    "set_dotted",
+]

@@ -1,0 +1,19 @@
+"""Parameter sweeps: expansion into seeded points, fault-tolerant execution, the results store, plots."""
+
+from .execute import SweepSummary, run_point, run_sweep
+from .expand import SweepPlan, SweepPoint, derive_seed, expand_sweep, point_identity
+from .store import ResultStore, export_csv, flatten
+
+__all__ = [
+    "ResultStore",
+    "SweepPlan",
+    "SweepPoint",
+    "SweepSummary",
+    "derive_seed",
+    "expand_sweep",
+    "export_csv",
+    "flatten",
+    "point_identity",
+    "run_point",
+    "run_sweep",
+]

@@ -1,0 +1,195 @@
+"""Sweep expansion: a base experiment plus axes over dotted key paths → a deterministic list of points.
+
+``sweep:`` keys: ``grid`` (Cartesian product of axes), ``zip`` (axes advanced together, equal
+lengths), ``repeats`` (runs per parameter set, each with its own seed), ``seed`` (base seed) and
+``name``. An axis is a list of values or a range ``{start, stop, num, log}``. Each point's identity
+is the canonical JSON of its overrides and repeat index; its seed derives from the base seed and that
+identity only, so results never depend on the order of execution or on the worker.
+"""
+
+from __future__ import annotations
+
+import copy
+import hashlib
+import itertools
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from crossbar_sim.config import (
+    ConfigError,
+    ExperimentFile,
+    Runner,
+    check_key_path,
+    dump_dataclass,
+    load_dataclass,
+    set_dotted,
+)
+from device_models.errors import ParameterError, check_int
+
+
+@dataclass(frozen=True)
+class RangeSpec:
+    """``num`` values from ``start`` to ``stop`` inclusive, evenly spaced (geometrically if ``log``)."""
+
+    start: float
+    stop: float
+    num: int
+    log: bool = False
+
+    def __post_init__(self) -> None:
+        check_int("num", self.num, minimum=1)
+        if self.log and not (self.start > 0 and self.stop > 0):
+            raise ParameterError("start", self.start if self.start <= 0 else self.stop,
+                                 "a log range needs start > 0 and stop > 0")
+
+    def values(self) -> list[float]:
+        """The range's values as Python floats."""
+        space = np.geomspace if self.log else np.linspace
+        return [float(v) for v in space(self.start, self.stop, self.num)]
+
+
+@dataclass(frozen=True)
+class SweepSpec:
+    """The ``sweep:`` section of an experiment file."""
+
+    name: str | None = None
+    seed: int = 0
+    repeats: int = 1
+    grid: dict[str, Any] = field(default_factory=dict)
+    zip: dict[str, Any] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        check_int("seed", self.seed, minimum=0)
+        check_int("repeats", self.repeats, minimum=1)
+        if self.name is not None and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_.-]*", self.name):
+            raise ParameterError("name", self.name, "must be letters, digits, '_', '.' or '-'")
+
+
+@dataclass(frozen=True)
+class SweepPoint:
+    """One run of a sweep: overrides of the base config, repeat index, identity, seed and typed config."""
+
+    overrides: dict[str, Any]
+    repeat: int
+    identity: str
+    point_id: str
+    seed: int
+    config: Any
+    config_hash: str
+
+
+@dataclass(frozen=True)
+class SweepPlan:
+    """Every point of a sweep, in a fixed order."""
+
+    name: str
+    runner: Runner
+    base_seed: int
+    axes: tuple[str, ...]
+    points: tuple[SweepPoint, ...]
+
+
+def canonical_json(value: Any) -> str:
+    """Compact JSON with sorted keys: equal values give equal text."""
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=True)
+
+
+def point_identity(overrides: Mapping[str, Any], repeat: int) -> str:
+    """The identity of a point: canonical JSON of its overrides and repeat index."""
+    return canonical_json({"overrides": dict(overrides), "repeat": repeat})
+
+
+def derive_seed(base_seed: int, identity: str) -> int:
+    """A 63-bit seed from ``base_seed`` and a SHA-256 of ``identity`` (via numpy ``SeedSequence``)."""
+    words = np.frombuffer(hashlib.sha256(identity.encode()).digest(), dtype="<u4")
+    state = np.random.SeedSequence([base_seed, *words.tolist()]).generate_state(1, np.uint64)[0]
+    return int(state >> np.uint64(1))
+
+
+def config_hash(runner: str, config: Any, seed: int) -> str:
+    """A short hash of everything that determines a point's result."""
+    text = canonical_json({"runner": runner, "config": dump_dataclass(config), "seed": seed})
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+
+def axis_values(spec: Any, path: str) -> list[Any]:
+    """The values of one axis: a non-empty list, or a :class:`RangeSpec` mapping."""
+    if isinstance(spec, Mapping):
+        return load_dataclass(RangeSpec, spec, path).values()
+    if isinstance(spec, (list, tuple)):
+        if not spec:
+            raise ConfigError(path, list(spec), "an axis needs at least one value")
+        return list(spec)
+    raise ConfigError(path, spec, "must be a list of values or a range {start, stop, num, log}")
+
+
+def _axes(spec: SweepSpec, config_cls: type) -> tuple[list[tuple[str, list]], list[tuple[str, list]]]:
+    """Checked ``(zip axes, grid axes)`` as ``(dotted path, values)`` pairs."""
+    out: dict[str, list[tuple[str, list]]] = {"zip": [], "grid": []}
+    for kind in ("zip", "grid"):
+        for dotted, values in getattr(spec, kind).items():
+            where = f"sweep.{kind}.{dotted}"
+            if kind == "grid" and dotted in spec.zip:
+                raise ConfigError.problem(where, "the same key is also swept in sweep.zip")
+            try:
+                check_key_path(config_cls, dotted, "experiment")
+            except ConfigError as exc:
+                raise ConfigError.problem(where, f"not an experiment key ({exc})") from None
+            out[kind].append((dotted, axis_values(values, where)))
+    lengths = {len(v) for _, v in out["zip"]}
+    if len(lengths) > 1:
+        sizes = ", ".join(f"{k}: {len(v)}" for k, v in out["zip"])
+        raise ConfigError.problem("sweep.zip", f"zipped axes must have equal lengths (got {sizes})")
+    return out["zip"], out["grid"]
+
+
+def _combinations(zipped: list[tuple[str, list]], grid: list[tuple[str, list]]) -> list[dict[str, Any]]:
+    factors: list[list[dict[str, Any]]] = []
+    if zipped:
+        n = len(zipped[0][1])
+        factors.append([{k: v[i] for k, v in zipped} for i in range(n)])
+    factors.extend([{k: v} for v in values] for k, values in grid)
+    return [{k: v for part in combo for k, v in part.items()} for combo in itertools.product(*factors)]
+
+
+def expand_sweep(file: ExperimentFile, seed: int | None = None, name: str | None = None) -> SweepPlan:
+    """The points of ``file``'s sweep (one point if it has none); ``seed``/``name`` override the file's."""
+    spec = load_dataclass(SweepSpec, file.sweep or {}, "sweep")
+    base_seed = spec.seed if seed is None else check_int("--seed", seed, minimum=0)
+    runner = file.runner
+    zipped, grid = _axes(spec, runner.config_cls)
+    points: list[SweepPoint] = []
+    seen: set[str] = set()
+    for overrides in _combinations(zipped, grid):
+        raw = copy.deepcopy(file.experiment)
+        for dotted, value in overrides.items():
+            set_dotted(raw, dotted, copy.deepcopy(value), "experiment")
+        try:
+            config = load_dataclass(runner.config_cls, raw, "experiment")
+        except ConfigError as exc:
+            shown = ", ".join(f"{k}={v!r}" for k, v in overrides.items())
+            raise exc.annotated(f"in sweep point {shown}") from None
+        for repeat in range(spec.repeats):
+            identity = point_identity(overrides, repeat)
+            if identity in seen:
+                raise ConfigError.problem("sweep", f"the point {canonical_json(overrides)} appears twice")
+            seen.add(identity)
+            point_seed = derive_seed(base_seed, identity)
+            points.append(SweepPoint(
+                overrides=overrides,
+                repeat=repeat,
+                identity=identity,
+                point_id=hashlib.sha256(identity.encode()).hexdigest()[:16],
+                seed=point_seed,
+                config=config,
+                config_hash=config_hash(runner.name, config, point_seed),
+            ))
+    plan_name = name or spec.name or Path(file.path).stem or "sweep"
+    axes = tuple(k for k, _ in zipped) + tuple(k for k, _ in grid)
+    return SweepPlan(plan_name, runner, base_seed, axes, tuple(points))

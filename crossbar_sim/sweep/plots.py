@@ -1,0 +1,120 @@
+"""Plots of sweep results: a metric against a swept parameter (mean ± 95 % interval over seeds), heatmaps."""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from crossbar_sim.config import ConfigError
+
+from .atomic import atomic_output
+from .store import ResultStore, flatten
+
+
+def mean_ci95(values: np.ndarray) -> tuple[float, float]:
+    """Mean and half-width of the Student-t 95 % confidence interval (0 for a single value)."""
+    from scipy.stats import t
+
+    n = values.size
+    mean = float(values.mean())
+    if n < 2:
+        return mean, 0.0
+    return mean, float(t.ppf(0.975, n - 1) * values.std(ddof=1) / np.sqrt(n))
+
+
+def _table(db: str | os.PathLike[str], metric: str, params: list[str]) -> list[tuple[dict, float]]:
+    """``(params, metric value)`` of every successful point; checks the names exist."""
+    with ResultStore(db, create=False) as store:
+        rows = store.rows()
+    if not rows:
+        raise ConfigError.problem(str(db), "no successful points to plot")
+    swept = sorted({k for r in rows for k in r["params"]})
+    for flag, name in zip(("--x", "--y")[: len(params)], params, strict=True):
+        if name not in swept:
+            allowed = ", ".join(swept) or "(none swept)"
+            raise ConfigError(flag, name, "must be a swept parameter: " + allowed)
+    table = []
+    for r in rows:
+        flat = flatten(r["metrics"])
+        if metric not in flat:
+            numeric = sorted(k for k, v in flat.items() if isinstance(v, (int, float)))
+            raise ConfigError("--metric", metric, "must be one of " + ", ".join(numeric))
+        table.append((r["params"], float(flat[metric])))
+    return table
+
+
+def _save(fig: Any, out: str | os.PathLike[str]) -> Path:
+    """Save ``fig`` as PNG via a temporary file renamed on success."""
+    import matplotlib.pyplot as plt
+
+    try:
+        with atomic_output(out) as tmp:
+            fig.savefig(tmp, dpi=120, format="png")
+    finally:
+        plt.close(fig)
+    return Path(out)
+
+
+def _key(value: Any) -> tuple[int, Any]:
+    return (0, value) if isinstance(value, (int, float)) else (1, str(value))
+
+
+def plot_metric(db: str | os.PathLike[str], metric: str, x: str, out: str | os.PathLike[str]) -> Path:
+    """``metric`` against swept parameter ``x``: one line per setting of the other swept parameters."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    groups: dict[str, dict[Any, list[float]]] = defaultdict(lambda: defaultdict(list))
+    for params, value in _table(db, metric, [x]):
+        label = ", ".join(f"{k}={v}" for k, v in sorted(params.items()) if k != x)
+        groups[label][params[x]].append(value)
+    fig, ax = plt.subplots(figsize=(6, 4))
+    numeric = all(isinstance(v, (int, float)) for g in groups.values() for v in g)
+    for label, by_x in sorted(groups.items()):
+        xs = sorted(by_x, key=_key)
+        stats = [mean_ci95(np.asarray(by_x[v])) for v in xs]
+        positions = xs if numeric else list(range(len(xs)))
+        ax.errorbar(positions, [m for m, _ in stats], yerr=[h for _, h in stats], marker="o", capsize=3,
+                    label=label or None)
+        if not numeric:
+            ax.set_xticks(positions, [str(v) for v in xs])
+    ax.set_xlabel(x)
+    ax.set_ylabel(f"{metric} (mean ± 95 % CI)")
+    if any(groups):
+        ax.legend(fontsize="small")
+    fig.tight_layout()
+    return _save(fig, out)
+
+
+def plot_heatmap(db: str | os.PathLike[str], metric: str, x: str, y: str,
+                 out: str | os.PathLike[str]) -> Path:
+    """Mean of ``metric`` over repeats (and other parameters) on the grid of swept ``x`` and ``y``."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    cells: dict[tuple[Any, Any], list[float]] = defaultdict(list)
+    for params, value in _table(db, metric, [x, y]):
+        cells[(params[x], params[y])].append(value)
+    xs = sorted({k[0] for k in cells}, key=_key)
+    ys = sorted({k[1] for k in cells}, key=_key)
+    grid = np.full((len(ys), len(xs)), np.nan)
+    for (vx, vy), values in cells.items():
+        grid[ys.index(vy), xs.index(vx)] = np.mean(values)
+    fig, ax = plt.subplots(figsize=(6, 4.5))
+    image = ax.imshow(grid, origin="lower", aspect="auto")
+    ax.set_xticks(range(len(xs)), [f"{v:.3g}" if isinstance(v, float) else str(v) for v in xs])
+    ax.set_yticks(range(len(ys)), [f"{v:.3g}" if isinstance(v, float) else str(v) for v in ys])
+    ax.set_xlabel(x)
+    ax.set_ylabel(y)
+    fig.colorbar(image, ax=ax, label=f"{metric} (mean)")
+    fig.tight_layout()
+    return _save(fig, out)
+

@@ -1,0 +1,105 @@
+"""The CLI's happy paths: validate, run, sweep, export, plot, info, help."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import pytest
+
+from crossbar_sim.cli import main
+
+SWEEP = """runner: toy
+experiment:
+  noise: {preset: loud}
+  read_voltage_mV: 100
+sweep:
+  name: demo
+  repeats: 3
+  grid:
+    x: {start: 0, stop: 1, num: 3}
+    y: [0.0, 1.0]
+"""
+
+
+@pytest.fixture
+def workdir(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "demo.yaml").write_text(SWEEP)
+    return tmp_path
+
+
+def test_validate_counts_points(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["validate", "demo.yaml", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert report == {"file": "demo.yaml", "name": "demo", "runner": "toy", "points": 18,
+                      "axes": ["x", "y"], "repeats": 3}
+    assert main(["validate", "demo.yaml"]) == 0
+    assert "18 point(s)" in capsys.readouterr().out
+    assert not (workdir / "results").exists()
+
+
+def test_run_prints_json_and_writes_result(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "demo.yaml", "--seed", "5", "--json", "--out", "out/run.json"]) == 0
+    document = json.loads(capsys.readouterr().out)
+    assert document == json.loads((workdir / "out" / "run.json").read_text())
+    assert document["seed"] == 5 and document["runner"] == "toy"
+    assert document["config"]["read_voltage_V"] == 0.1
+    assert document["config"]["noise"] == {"sigma": 0.5, "samples": 8}
+    assert document["metrics"]["energy"]["analog_J"] == pytest.approx(0.5e-9)
+    assert main(["run", "demo.yaml", "--seed", "5"]) == 0
+    text = capsys.readouterr().out
+    assert f"{document['metrics']['accuracy']['mean']:.6g}" in text
+
+
+def test_sweep_export_plot_round_trip(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["sweep", "demo.yaml", "--quiet", "--json"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert (summary["points"], summary["ok"], summary["failed"]) == (18, 18, 0)
+    db = workdir / "results" / "demo.sqlite"
+    assert db.is_file()
+    assert main(["sweep", "demo.yaml", "--quiet", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["skipped"] == 18
+    assert main(["export", str(db), "--csv", "demo.csv"]) == 0
+    with open(workdir / "demo.csv", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    assert len(rows) == 18 and {float(r["param.x"]) for r in rows} == {0.0, 0.5, 1.0}
+    assert main(["plot", "metric", str(db), "--metric", "accuracy.mean", "--x", "x", "--out", "m.png"]) == 0
+    assert main(["plot", "heatmap", str(db), "--metric", "energy.ratio", "--x", "x", "--y", "y",
+                 "--out", "h.png"]) == 0
+    for name in ("m.png", "h.png"):
+        assert (workdir / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    capsys.readouterr()
+    assert main(["plot", "metric", str(db), "--metric", "accuracy.median", "--x", "x", "--out", "z.png"]) == 2
+    assert "--metric = 'accuracy.median': must be one of accuracy.mean" in capsys.readouterr().err
+    assert main(["plot", "metric", str(db), "--metric", "accuracy.mean", "--x", "z", "--out", "z.png"]) == 2
+    assert "--x = 'z': must be a swept parameter: x, y" in capsys.readouterr().err
+    assert not (workdir / "z.png").exists()
+
+
+def test_info_reports_environment(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["info", "--json"]) == 0
+    info = json.loads(capsys.readouterr().out)
+    assert set(info) == {"versions", "data", "numba", "tools"}
+    assert info["numba"]["threads"] >= 1
+    assert "toy" in info["tools"]["runners"]
+
+
+def test_help_teaches_with_examples(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--help"]) == 0
+    text = capsys.readouterr().out
+    assert "examples:" in text and "crossbar-sim sweep" in text and "zip:" in text
+    assert main(["sweep", "--help"]) == 0
+    assert "--dask ADDRESS|local" in capsys.readouterr().out
+
+
+def test_plot_energy_needs_an_energy_report(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["run", "demo.yaml", "--out", "run.json"]) == 0
+    capsys.readouterr()
+    assert main(["plot", "energy", "run.json", "--out", "e.png"]) == 2
+    assert "run.json: has no energy report (metrics.energy_report)" in capsys.readouterr().err
+    (workdir / "broken.json").write_text('{"metrics": {"energy_report": {"label": "x"}}}')
+    assert main(["plot", "energy", "broken.json", "--out", "e.png"]) == 2
+    assert "broken.json: not a valid energy report (KeyError" in capsys.readouterr().err
+    assert not (workdir / "e.png").exists()

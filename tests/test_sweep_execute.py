@@ -1,0 +1,142 @@
+"""Sweep execution: resume, failures, backends giving identical numbers, surviving SIGKILL."""
+
+from __future__ import annotations
+
+import csv
+import os
+import random
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crossbar_sim.config import read_experiment_file
+from crossbar_sim.sweep import ResultStore, expand_sweep, export_csv, run_sweep
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def write_sweep(path: Path, experiment: dict, sweep: dict) -> Path:
+    path.write_text(yaml.safe_dump({"runner": "toy", "experiment": experiment, "sweep": sweep}))
+    return path
+
+
+def metrics_by_point(db: Path) -> dict[str, dict]:
+    with ResultStore(db, create=False) as store:
+        return {r["point_id"]: r["metrics"] for r in store.rows()}
+
+
+def test_failures_are_recorded_and_retried_and_finished_points_skipped(tmp_path: Path) -> None:
+    marker = tmp_path / "fail-now"
+    marker.touch()
+    spec = write_sweep(tmp_path / "s.yaml", {"noise": {"sigma": 0.1}},
+                       {"repeats": 2, "grid": {"x": [0.0, 0.5], "fail_if_exists": [str(marker), None]}})
+    plan = expand_sweep(read_experiment_file(spec))
+    db = tmp_path / "r.sqlite"
+    first = run_sweep(plan, db, quiet=True)
+    assert (first.total, first.skipped, first.ok, first.failed) == (8, 0, 4, 4)
+    assert first.first_error is not None and "fail-now exists" in first.first_error
+    with ResultStore(db, create=False) as store:
+        failed = store.rows(status="failed")
+        assert len(failed) == 4 and all("RuntimeError" in r["error"] for r in failed)
+        assert len(store.rows(status=None)) == 8
+    marker.unlink()
+    second = run_sweep(plan, db, quiet=True)
+    assert (second.skipped, second.ok, second.failed) == (4, 4, 0)
+    third = run_sweep(plan, db, quiet=True)
+    assert (third.skipped, third.ok) == (8, 0)
+    rows = export_csv(db, tmp_path / "out.csv")
+    with open(tmp_path / "out.csv", newline="") as handle:
+        table = list(csv.DictReader(handle))
+    assert rows == len(table) == 8
+    assert {"param.x", "accuracy.mean", "energy.ratio", "latency_s", "run_wall_s"} <= set(table[0])
+    assert {r["status"] for r in table} == {"ok"}
+
+
+def test_changing_the_base_config_reruns_points(tmp_path: Path) -> None:
+    db = tmp_path / "r.sqlite"
+    one = write_sweep(tmp_path / "a.yaml", {"y": 0.0}, {"grid": {"x": [0.0, 1.0]}})
+    two = write_sweep(tmp_path / "b.yaml", {"y": 0.5}, {"grid": {"x": [0.0, 1.0]}})
+    run_sweep(expand_sweep(read_experiment_file(one)), db, quiet=True)
+    summary = run_sweep(expand_sweep(read_experiment_file(two)), db, quiet=True)
+    assert (summary.skipped, summary.ok) == (0, 2)
+    assert len(metrics_by_point(db)) == 2
+
+
+def test_serial_processes_and_dask_give_identical_numbers(tmp_path: Path) -> None:
+    spec = write_sweep(tmp_path / "s.yaml", {"noise": {"sigma": 0.2}},
+                       {"seed": 3, "repeats": 3, "grid": {"x": [0.0, 0.4]}})
+    plan = expand_sweep(read_experiment_file(spec))
+    run_sweep(plan, tmp_path / "serial.sqlite", quiet=True)
+    run_sweep(plan, tmp_path / "procs.sqlite", workers=2, quiet=True)
+    run_sweep(plan, tmp_path / "dask.sqlite", workers=2, dask="local", dask_processes=False, quiet=True)
+    serial = metrics_by_point(tmp_path / "serial.sqlite")
+    assert len(serial) == 6
+    assert len({m["accuracy"]["mean"] for m in serial.values()}) == 6  # seeds differ per point
+    assert metrics_by_point(tmp_path / "procs.sqlite") == serial
+    assert metrics_by_point(tmp_path / "dask.sqlite") == serial
+
+
+def _row_count(db: Path) -> int:
+    if not db.exists():
+        return 0
+    try:
+        with sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True, timeout=1) as conn:
+            return conn.execute("SELECT COUNT(*) FROM points").fetchone()[0]
+    except sqlite3.OperationalError:
+        return 0
+
+
+def test_sigkill_at_random_moments_then_resume_matches_uninterrupted_run(tmp_path: Path) -> None:
+    spec = write_sweep(tmp_path / "kill.yaml", {"work_s": 0.02, "noise": {"sigma": 0.3}},
+                       {"repeats": 2, "grid": {"x": [0.0, 0.2, 0.4, 0.6, 0.8, 1.0], "y": [0.0, 1.0]}})
+    plan = expand_sweep(read_experiment_file(spec))
+    assert len(plan.points) == 24
+    reference = tmp_path / "reference.sqlite"
+    run_sweep(plan, reference, quiet=True)
+
+    db = tmp_path / "killed.sqlite"
+    command = [sys.executable, "-m", "crossbar_sim", "sweep", str(spec), "--db", str(db), "--quiet"]
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    rng = random.Random(2023)
+    kills = 0
+    for _ in range(5):
+        done = _row_count(db)
+        if done >= 23:
+            break
+        target = rng.randint(done + 1, min(done + 5, 23))
+        proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while _row_count(db) < target and proc.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.005)
+        time.sleep(rng.uniform(0.0, 0.04))
+        if proc.poll() is None:
+            proc.send_signal(signal.SIGKILL)
+            kills += 1
+        proc.wait()
+        proc.stderr.close()
+        with sqlite3.connect(db) as conn:
+            assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+            statuses = conn.execute("SELECT status, metrics_json IS NOT NULL FROM points").fetchall()
+        assert all(s == ("ok", 1) for s in statuses)
+    assert kills >= 3
+    final = subprocess.run(command, cwd=tmp_path, env=env, capture_output=True, text=True, timeout=120)
+    assert final.returncode == 0, final.stderr
+    assert "24 points" in final.stdout
+    with sqlite3.connect(db) as conn:
+        assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT point_id) FROM points").fetchone() == (24, 24)
+    assert metrics_by_point(db) == metrics_by_point(reference)
+
+
+@pytest.mark.parametrize("workers", [0, -1])
+def test_bad_worker_count_creates_no_database(tmp_path: Path, workers: int) -> None:
+    plan = expand_sweep(read_experiment_file(write_sweep(tmp_path / "s.yaml", {}, {"grid": {"x": [1.0]}})))
+    with pytest.raises(ValueError, match="--workers"):
+        run_sweep(plan, tmp_path / "r.sqlite", workers=workers)
+    assert not (tmp_path / "r.sqlite").exists()

@@ -1,0 +1,95 @@
+"""Sweep expansion: axes, ranges, repeats, identities and order-independent seeds."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from crossbar_sim.config import ConfigError, parse_experiment_document
+from crossbar_sim.sweep import derive_seed, expand_sweep, point_identity
+
+
+def plan_of(sweep: dict, experiment: dict | None = None, seed: int | None = None):
+    doc = {"runner": "toy", "experiment": experiment or {}, "sweep": sweep}
+    return expand_sweep(parse_experiment_document(doc, "s.yaml"), seed=seed)
+
+
+def test_grid_zip_ranges_and_repeats_expand_in_a_fixed_order() -> None:
+    plan = plan_of({
+        "repeats": 2,
+        "grid": {"x": {"start": 0, "stop": 1, "num": 3}, "noise.sigma": [0.0, 0.1]},
+        "zip": {"y": {"start": 1e-2, "stop": 1, "num": 3, "log": True}, "shape": ["bump", "ridge", "bump"]},
+    })
+    assert len(plan.points) == 3 * 3 * 2 * 2
+    assert plan.axes == ("y", "shape", "x", "noise.sigma")
+    first, last = plan.points[0], plan.points[-1]
+    assert first.overrides == {"y": 0.01, "shape": "bump", "x": 0.0, "noise.sigma": 0.0}
+    assert last.overrides == {"y": 1.0, "shape": "bump", "x": 1.0, "noise.sigma": 0.1} and last.repeat == 1
+    assert sorted({p.overrides["y"] for p in plan.points}) == pytest.approx([0.01, 0.1, 1.0])
+    assert sorted({p.overrides["x"] for p in plan.points}) == [0.0, 0.5, 1.0]
+    assert plan.points[5].config.noise.sigma == plan.points[5].overrides["noise.sigma"]
+    assert len({p.seed for p in plan.points}) == len(plan.points)
+    assert len({p.point_id for p in plan.points}) == len(plan.points)
+    again = plan_of({
+        "repeats": 2,
+        "grid": {"x": {"start": 0, "stop": 1, "num": 3}, "noise.sigma": [0.0, 0.1]},
+        "zip": {"y": {"start": 1e-2, "stop": 1, "num": 3, "log": True}, "shape": ["bump", "ridge", "bump"]},
+    })
+    assert [(p.point_id, p.seed, p.config_hash) for p in again.points] == \
+        [(p.point_id, p.seed, p.config_hash) for p in plan.points]
+
+
+def test_units_in_swept_keys_replace_the_base_spelling() -> None:
+    plan = plan_of({"grid": {"read_voltage_mV": [100, 300]}}, {"read_voltage_V": 0.2})
+    assert [p.config.read_voltage_V for p in plan.points] == [0.1, 0.3]
+
+
+def test_seed_depends_on_base_seed_and_identity_only() -> None:
+    a = plan_of({"grid": {"x": [1.0, 2.0]}}, seed=1)
+    b = plan_of({"grid": {"x": [2.0, 1.0]}}, seed=1)
+    c = plan_of({"grid": {"x": [1.0, 2.0]}}, seed=2)
+    assert {p.point_id: p.seed for p in a.points} == {p.point_id: p.seed for p in b.points}
+    assert not {p.seed for p in a.points} & {p.seed for p in c.points}
+    assert a.points[0].config_hash != c.points[0].config_hash
+    base_changed = plan_of({"grid": {"x": [1.0, 2.0]}}, {"y": 0.5}, seed=1)
+    assert base_changed.points[0].point_id == a.points[0].point_id
+    assert base_changed.points[0].config_hash != a.points[0].config_hash
+
+
+@settings(max_examples=30, deadline=None)
+@given(values=st.lists(st.integers(-1000, 1000), min_size=1, max_size=8, unique=True), data=st.data())
+def test_seed_derivation_is_independent_of_point_order(values: list[int], data: st.DataObject) -> None:
+    shuffled = data.draw(st.permutations(values))
+    plan_a = plan_of({"grid": {"x": values}, "repeats": 2}, seed=7)
+    plan_b = plan_of({"grid": {"x": shuffled}, "repeats": 2}, seed=7)
+    assert {p.identity: p.seed for p in plan_a.points} == {p.identity: p.seed for p in plan_b.points}
+    for p in plan_b.points:
+        assert p.seed == derive_seed(7, point_identity(p.overrides, p.repeat))
+        assert 0 <= p.seed < 2**63
+
+
+@pytest.mark.parametrize(
+    ("sweep", "message"),
+    [
+        ({"grid": {"x": []}}, "sweep.grid.x = []: an axis needs at least one value"),
+        ({"grid": {"z": [1]}}, "sweep.grid.z: not an experiment key"),
+        ({"grid": {"nosie.sigma": [1]}}, "did you mean 'noise'?"),
+        ({"grid": {"x.y": [1]}}, "sweep.grid.x.y: not an experiment key"),
+        ({"grid": {"x": ["a"]}}, "experiment.x = 'a': must be a finite number (in sweep point x='a')"),
+        ({"grid": {"x": 3}}, "sweep.grid.x = 3: must be a list of values or a range"),
+        ({"grid": {"x": {"start": 0, "stop": 1}}}, "sweep.grid.x.num: required key is missing"),
+        ({"grid": {"x": {"start": 0, "stop": 1, "num": 0}}}, "sweep.grid.x.num = 0: must be an integer >= 1"),
+        ({"grid": {"x": {"start": 0, "stop": 1, "num": 3, "log": True}}}, "sweep.grid.x.start = 0"),
+        ({"zip": {"x": [1, 2], "y": [1]}}, "sweep.zip: zipped axes must have equal lengths (got x: 2, y: 1)"),
+        ({"grid": {"x": [1, 1]}}, "sweep: the point {\"x\":1} appears twice"),
+        ({"grid": {"x": [1]}, "zip": {"x": [2]}}, "sweep.grid.x: the same key is also swept in sweep.zip"),
+        ({"repeats": 0}, "sweep.repeats = 0: must be an integer >= 1"),
+        ({"seed": -1}, "sweep.seed = -1: must be an integer >= 0"),
+        ({"grids": {}}, "sweep.grids: unknown key in SweepSpec (did you mean 'grid'?)"),
+    ],
+)
+def test_bad_sweeps_are_config_errors_naming_the_key(sweep: dict, message: str) -> None:
+    with pytest.raises(ConfigError) as info:
+        plan_of(sweep)
+    assert str(info.value).startswith(message) or message in str(info.value)
