@@ -1,0 +1,86 @@
+"""Analogue VMM benchmarks: every ratio is simulator time / a baseline timed alternately in the same run.
+
+Baseline for the VMM lines: a numpy float32 matmul of the same logical shape (512×512 @ 512×1000).
+The IR-drop lines use one physical 256×256 array (256 inputs × 128 differential outputs).
+The per-cell reference runs on fewer vectors; its times are per vector (``per=vector``).
+"""
+
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from benchmarks.timing import bench_line, best_of, best_of_pair
+from crossbar_sim.analog_matrix import AnalogMatrix
+from crossbar_sim.hardware import ADCConfig, ArrayConfig, HardwareConfig, InputConfig, ReadNoiseConfig
+from crossbar_sim.kernels import sense_accumulate, sense_accumulate_numpy
+
+N_VECTORS = 1000
+PER_CELL_VECTORS = 10
+
+
+def _noisy(input_config: InputConfig, **array: object) -> HardwareConfig:
+    return HardwareConfig(array=ArrayConfig(**array), input=input_config, adc=ADCConfig(bits=8),
+                          read_noise=ReadNoiseConfig(relative_sigma=0.02))
+
+
+def _matmul_baseline(rng: np.random.Generator, n: int, vectors: int):
+    """The baseline: a float32 numpy matmul (n, n) @ (n, vectors)."""
+    w = rng.standard_normal((n, n)).astype(np.float32)
+    x = rng.standard_normal((n, vectors)).astype(np.float32)
+    return lambda: w @ x
+
+
+def _vmm(name: str, input_config: InputConfig, rng: np.random.Generator) -> str:
+    w = rng.standard_normal((512, 512))
+    x = rng.standard_normal((512, N_VECTORS))
+    m = AnalogMatrix.from_weights(w, _noisy(input_config), rng)
+    sim, base = best_of_pair(lambda: m.matmul(x), _matmul_baseline(rng, 512, N_VECTORS), repeats=15)
+    return bench_line(name, sim, base)
+
+
+def _irdrop(rng: np.random.Generator) -> list[str]:
+    w = rng.standard_normal((128, 256))
+    x = rng.standard_normal((256, N_VECTORS))
+    dac = InputConfig(mode="dac", bits=8)
+    start = time.perf_counter()
+    m_ir = AnalogMatrix.from_weights(w, _noisy(dac, ir_drop=True), rng)
+    setup = time.perf_counter() - start
+    m_plain = AnalogMatrix.from_weights(w, _noisy(dac), rng)
+    sim, base = best_of_pair(lambda: m_ir.matmul(x), lambda: m_plain.matmul(x), repeats=9)
+    return [bench_line("irdrop_read_256", sim, base), f"BENCH irdrop_setup_256 seconds={setup:.3g}"]
+
+
+def _per_cell(rng: np.random.Generator) -> str:
+    w = rng.standard_normal((512, 512))
+    x = rng.standard_normal((512, PER_CELL_VECTORS))
+    hw = HardwareConfig(input=InputConfig(mode="dac", bits=8), adc=ADCConfig(bits=8),
+                        read_noise=ReadNoiseConfig(relative_sigma=0.02, mode="per_cell"))
+    m = AnalogMatrix.from_weights(w, hw, rng)
+    base = best_of(_matmul_baseline(rng, 512, N_VECTORS), repeats=9) / N_VECTORS
+    sim = best_of(lambda: m.matmul(x), repeats=2) / PER_CELL_VECTORS
+    return bench_line("vmm_percell_reference", sim, base, per="vector", vectors=PER_CELL_VECTORS)
+
+
+def _kernel(rng: np.random.Generator) -> str:
+    """The fused numba sensing kernel against its numpy twin on a 512×1000 plane."""
+    shape = (512, N_VECTORS)
+    mean = rng.standard_normal(shape, dtype=np.float32)
+    var = rng.random(shape, dtype=np.float32) * np.float32(0.01)
+    z = rng.standard_normal(shape, dtype=np.float32)
+    lsb, scale, out = np.full(512, 0.02), np.ones(N_VECTORS), np.zeros(shape)
+    args = (mean, var, z, True, True, lsb, -127, 127, 1.0, scale, out)
+    numba_s, numpy_s = best_of_pair(lambda: sense_accumulate(*args), lambda: sense_accumulate_numpy(*args))
+    return bench_line("sense_kernel_numba_vs_numpy", numba_s, numpy_s)
+
+
+def run() -> list[str]:
+    rng = np.random.default_rng(2023)
+    return [
+        _vmm("vmm_noisy_8b", InputConfig(mode="dac", bits=8), rng),
+        _vmm("vmm_bitserial_4b", InputConfig(mode="bit_serial", bits=4), rng),
+        *_irdrop(rng),
+        _per_cell(rng),
+        _kernel(rng),
+    ]
