@@ -167,6 +167,9 @@ def _to_json(value: Any) -> str:
     return to_json(value)
 
 
+_DETAIL_KEYS = ("energy_report", "split_accuracies")  # in the JSON document, not the text summary
+
+
 def _cmd_run(args: argparse.Namespace) -> int:
     from crossbar_sim.sweep.store import flatten
 
@@ -181,8 +184,8 @@ def _cmd_run(args: argparse.Namespace) -> int:
     metrics = file.runner.run(config, seed)
     from crossbar_sim import __version__
 
-    document = {"runner": file.runner.name, "seed": seed, "version": __version__,
-                "config": dump_dataclass(config), "metrics": metrics}
+    document = {**metrics, "runner": file.runner.name, "seed": seed, "version": __version__,
+                "config": dump_dataclass(config)}
     text = json.dumps(json.loads(_to_json(document)), indent=2)
     if args.out:
         from crossbar_sim.sweep.atomic import atomic_output
@@ -193,8 +196,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
         print(text)
     else:
         print(f"{file.runner.name} experiment, seed {seed}:")
-        for key, value in flatten(metrics).items():
+        summary = {k: v for k, v in metrics.items() if k not in _DETAIL_KEYS}
+        for key, value in flatten(summary).items():
             print(f"  {key:<28} {value:.6g}" if isinstance(value, float) else f"  {key:<28} {value}")
+        if "energy_report" in metrics:
+            from crossbar_sim.energy import EnergyReport, format_table
+
+            print(format_table(EnergyReport.from_dict(metrics["energy_report"])))
     return 0
 
 
@@ -276,20 +284,20 @@ def _cmd_plot_energy(args: argparse.Namespace) -> int:
         problem = f"not a valid energy report ({type(exc).__name__}: {exc})"
         raise ConfigError.problem(args.result, problem) from None
     if not reports:
-        raise ConfigError.problem(args.result, "has no energy report (metrics.energy_report)")
+        raise ConfigError.problem(args.result, "has no energy report (energy_report)")
     print(plot_energy_comparison(reports, _plot_out(args, "_energy.png")))
     return 0
 
 
 def _energy_report_dicts(document: Any) -> list:
-    """Energy report mappings in a result: a report, a list of reports, or ``metrics.energy_report``."""
+    """Energy report mappings in a result: a report, a list of reports, or its ``energy_report``."""
     if isinstance(document, list):
         return document
     if not isinstance(document, dict):
         return []
     if {"label", "analog", "gpu"} <= set(document):
         return [document]
-    metrics = document.get("metrics")
+    metrics = document.get("metrics", document)
     found = metrics.get("energy_report") if isinstance(metrics, dict) else None
     if found is None:
         return []

@@ -47,10 +47,10 @@ def test_run_prints_json_and_writes_result(workdir: Path, capsys: pytest.Capture
     assert document["seed"] == 5 and document["runner"] == "toy"
     assert document["config"]["read_voltage_V"] == 0.1
     assert document["config"]["noise"] == {"sigma": 0.5, "samples": 8}
-    assert document["metrics"]["energy"]["analog_J"] == pytest.approx(0.5e-9)
+    assert document["energy"]["analog_J"] == pytest.approx(0.5e-9)
     assert main(["run", "demo.yaml", "--seed", "5"]) == 0
     text = capsys.readouterr().out
-    assert f"{document['metrics']['accuracy']['mean']:.6g}" in text
+    assert f"{document['accuracy']['mean']:.6g}" in text
 
 
 def test_sweep_export_plot_round_trip(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
@@ -98,7 +98,7 @@ def test_plot_energy_needs_an_energy_report(workdir: Path, capsys: pytest.Captur
     assert main(["run", "demo.yaml", "--out", "run.json"]) == 0
     capsys.readouterr()
     assert main(["plot", "energy", "run.json", "--out", "e.png"]) == 2
-    assert "run.json: has no energy report (metrics.energy_report)" in capsys.readouterr().err
+    assert "run.json: has no energy report (energy_report)" in capsys.readouterr().err
     (workdir / "broken.json").write_text('{"metrics": {"energy_report": {"label": "x"}}}')
     assert main(["plot", "energy", "broken.json", "--out", "e.png"]) == 2
     assert "broken.json: not a valid energy report (KeyError" in capsys.readouterr().err

@@ -25,3 +25,27 @@ class IdealMatrix:
 
     def matmul(self, inputs: np.ndarray) -> np.ndarray:
         return self.weights @ inputs
+
+
+class ProfilingMatrix(IdealMatrix):
+    """An ideal matrix that keeps a bounded, evenly spaced sample of the input columns it sees.
+
+    Used for the profiling pass that calibrates ADC ranges: the software run shows which inputs each
+    array will receive.
+    """
+
+    def __init__(self, weights: np.ndarray, max_columns: int = 4096) -> None:
+        super().__init__(weights)
+        self.max_columns = max_columns
+        self._seen: list[np.ndarray] = []
+
+    def matmul(self, inputs: np.ndarray) -> np.ndarray:
+        step = max(1, inputs.shape[1] // self.max_columns)
+        self._seen.append(inputs[:, ::step])
+        return super().matmul(inputs)
+
+    def profile(self) -> np.ndarray:
+        """The sampled inputs (in, ≤ max_columns)."""
+        seen = np.hstack(self._seen)
+        step = max(1, seen.shape[1] // self.max_columns)
+        return np.ascontiguousarray(seen[:, ::step])
