@@ -1,36 +1,86 @@
-"""Temporary demo: form a 512×512 RRAM array with the default device model and plot it.
+"""The MUTAG ESGNN reproduction through simulated RRAM arrays: accuracy, energy, latency and plots.
 
-Usage: ``python -m crossbar_sim.demo --out DIR``
+Runs ``experiments/paper/mutag.yaml`` (the paper's single-ended arrays) and its differential-pair
+variant, prints hardware and software accuracy, analogue vs GPU energy with the paper's figures beside
+them, and latency, and writes the energy comparison plot, the energy breakdown and a formed array's
+conductance histogram and map.
+
+Usage: ``python -m crossbar_sim.demo [--config experiments/paper/mutag.yaml] [--out DIR] [--repeats N]``
 """
 
 from __future__ import annotations
 
 import argparse
+import sys
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 
+from crossbar_sim.config import ConfigError, read_experiment_file
+from crossbar_sim.energy import EnergyReport, format_table
+from crossbar_sim.experiment import ExperimentConfig, run_experiment
 from crossbar_sim.plots.device import plot_conductance_histogram, plot_conductance_map
-from device_models import RRAMDeviceModel
+from crossbar_sim.plots.energy import plot_energy_breakdown, plot_energy_comparison
+
+PAPER = {"accuracy": 0.9211, "baseline": 0.9213, "analog_J": 34.44e-6, "gpu_J": 74.32e-6}
+
+
+def differential_variant(config: ExperimentConfig) -> ExperimentConfig:
+    """The same experiment on differential pairs (W = k(G⁺ − G⁻)) instead of single-ended arrays."""
+    hardware = replace(config.hardware, mapping=replace(config.hardware.mapping, mode="differential"))
+    workload = replace(config.workload, weights=replace(config.workload.weights, mode="differential"))
+    return replace(config, name=config.name + "-differential", hardware=hardware, workload=workload)
+
+
+def _line(label: str, metrics: dict) -> str:
+    acc, base = metrics["accuracy"], metrics["baseline_accuracy"]
+    return (f"{label:<28} hardware {100 * acc['mean']:6.2f} ± {100 * acc['std']:.2f} %   "
+            f"software {100 * base['mean']:6.2f} ± {100 * base['std']:.2f} %   "
+            f"({len(acc['per_repeat'])} seeds)")
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m crossbar_sim.demo", description=__doc__.splitlines()[0])
-    parser.add_argument("--out", type=Path, required=True, help="folder for the PNG files (created)")
+    parser.add_argument("--config", type=Path, default=Path("experiments/paper/mutag.yaml"))
+    parser.add_argument("--out", type=Path, default=Path("results/demo"), help="folder for the plots")
+    parser.add_argument("--repeats", type=int, default=None, help="seeds (default: the config's)")
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--size", type=int, default=512, help="rows = columns of the array")
     args = parser.parse_args(argv)
+    try:
+        config = read_experiment_file(args.config).base_config()
+    except (ConfigError, OSError) as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    if args.repeats is not None:
+        config = replace(config, repeats=args.repeats)
 
-    model = RRAMDeviceModel()
-    array = model.form((args.size, args.size), np.random.default_rng(args.seed))
-    formed_uS = array.conductance_S[array.formed] * 1e6
-    print(f"array {args.size}x{args.size}, seed {args.seed}")
-    print(f"programming voltage: {array.programming_voltage_V:.3f} V")
-    print(f"unformed fraction:   {array.unformed_fraction:.4f}")
-    print(f"formed conductance:  {formed_uS.mean():.2f} ± {formed_uS.std(ddof=1):.2f} µS")
+    print(f"MUTAG ESGNN through simulated RRAM arrays ({args.config}, seed {args.seed})")
+    offset = run_experiment(config, args.seed)
+    differential = run_experiment(differential_variant(config), args.seed)
+    print(_line("single-ended (paper) arrays", offset))
+    print(_line("differential pairs", differential))
+    print(f"{'paper (hardware / software)':<28} hardware {100 * PAPER['accuracy']:6.2f} %          "
+          f"software {100 * PAPER['baseline']:6.2f} %")
+
+    report = EnergyReport.from_dict(offset["energy_report"])
+    energy = offset["energy"]
+    print(f"\nenergy per inference of all 188 graphs: analogue {energy['analog_J'] * 1e6:.2f} µJ "
+          f"(paper {PAPER['analog_J'] * 1e6:.2f}), GPU {energy['gpu_J'] * 1e6:.2f} µJ "
+          f"(paper {PAPER['gpu_J'] * 1e6:.2f}, from its own op count), ratio {energy['ratio']:.2f}×")
+    print(f"latency: {offset['latency_s'] * 1e3:.3f} ms on the analogue system; "
+          f"simulation wall time {offset['wall_s']:.2f} s")
+    print(format_table(report))
+
     args.out.mkdir(parents=True, exist_ok=True)
-    for path in (plot_conductance_histogram(array.conductance_S, args.out / "conductance_histogram.png"),
-                 plot_conductance_map(array.conductance_S, args.out / "conductance_map.png")):
+    array = config.device.form((512, 512), np.random.default_rng(args.seed))
+    written = [
+        plot_energy_comparison([report], args.out / "energy_comparison.png", labels=["MUTAG"]),
+        plot_energy_breakdown(report, args.out / "energy_breakdown.png"),
+        plot_conductance_histogram(array.conductance_S, args.out / "conductance_histogram.png"),
+        plot_conductance_map(array.conductance_S, args.out / "conductance_map.png"),
+    ]
+    for path in written:
         print(f"wrote {path}")
     return 0
 
