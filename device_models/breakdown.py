@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import ndtr, ndtri
 
 from device_models.errors import (
     ParameterError,
@@ -63,7 +63,7 @@ class BreakdownVoltageModel:
         v = check_finite("voltage_V", voltage_V)
         if self.distribution == "empirical":
             return float(np.mean(np.asarray(self.samples_V) > v))
-        return float(norm.sf(v, loc=self.mean_V, scale=self.std_V))
+        return float(ndtr(-(v - self.mean_V) / self.std_V))  # normal survival function
 
     def voltage_for_unformed_fraction(self, fraction: float) -> float:
         """Programming voltage (V) that leaves ``fraction`` of the cells unformed.
@@ -77,7 +77,7 @@ class BreakdownVoltageModel:
             if not 0.0 < f < 1.0:
                 raise ParameterError("fraction", fraction,
                                      "must lie in (0, 1) for a normal breakdown distribution")
-            return float(norm.isf(f, loc=self.mean_V, scale=self.std_V))
+            return float(self.mean_V - self.std_V * ndtri(f))  # inverse survival function
         samples = np.asarray(self.samples_V)
         levels = np.unique(samples)
         gaps = np.diff(levels)

@@ -23,11 +23,16 @@ def test_plot_writes_a_png(plot, tmp_path: Path) -> None:
     assert image[..., :3].std() > 0.05  # not a blank canvas
 
 
-def test_demo_prints_statistics_and_writes_both_pngs(tmp_path: Path, capsys) -> None:
+def test_demo_runs_mutag_and_writes_its_plots(tmp_path: Path, capsys, datasets_dir: Path) -> None:
     out = tmp_path / "demo"
-    assert main(["--out", str(out), "--size", "64"]) == 0
+    config = Path(__file__).resolve().parent.parent / "experiments" / "paper" / "mutag.yaml"
+    assert main(["--config", str(config), "--out", str(out), "--repeats", "1"]) == 0
     text = capsys.readouterr().out
-    assert "unformed fraction:" in text and "µS" in text and "3.430 V" in text
-    unformed = float(text.split("unformed fraction:")[1].split()[0])
-    assert unformed == pytest.approx(0.51, abs=0.05)
-    assert sorted(p.name for p in out.iterdir()) == ["conductance_histogram.png", "conductance_map.png"]
+    assert "single-ended (paper) arrays" in text and "differential pairs" in text
+    hardware = float(text.split("single-ended (paper) arrays")[1].split("hardware")[1].split()[0])
+    assert 85.0 < hardware <= 100.0
+    analog_uJ = float(text.split("analogue ")[1].split()[0])
+    assert analog_uJ == pytest.approx(34.44, rel=0.05)
+    assert sorted(p.name for p in out.iterdir()) == [
+        "conductance_histogram.png", "conductance_map.png", "energy_breakdown.png", "energy_comparison.png"
+    ]
