@@ -113,12 +113,14 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("plot", formatter_class=fmt, help="plot sweep results or an energy comparison",
                        description="Plot kinds: metric (vs one swept parameter, mean ± 95 % CI over seeds), "
-                                   "heatmap (two swept parameters), energy (a `run --out` JSON result).",
+                                   "heatmap (two swept parameters), energy (a `run --out` JSON result), "
+                                   "arrays (a config's formed tiles and their IR-drop map).",
                        epilog="examples:\n"
                               "  crossbar-sim plot metric results/noise.sqlite --metric accuracy.mean --x x\n"
                               "  crossbar-sim plot heatmap results/noise.sqlite --metric accuracy.mean "
                               "--x x --y noise.sigma\n"
-                              "  crossbar-sim plot energy results/exp.json --out energy.png")
+                              "  crossbar-sim plot energy results/exp.json --out energy.png\n"
+                              "  crossbar-sim plot arrays experiments/paper/mutag.yaml --out w_h")
     kinds = p.add_subparsers(dest="kind", required=True, metavar="KIND")
     k = kinds.add_parser("metric", parents=[f["out"]], help="metric against a swept parameter")
     k.add_argument("db", metavar="DB")
@@ -134,6 +136,11 @@ def build_parser() -> argparse.ArgumentParser:
     k = kinds.add_parser("energy", parents=[f["out"]], help="analogue vs GPU energy of one run")
     k.add_argument("result", metavar="RESULT.json", help="JSON written by `crossbar-sim run --out`")
     k.set_defaults(handler=_cmd_plot_energy)
+    k = kinds.add_parser("arrays", parents=[f["out"], f["seed"]],
+                         help="conductance tiles and IR-drop map of one matrix of a config")
+    k.add_argument("config", metavar="CONFIG", help="experiment file whose arrays to form")
+    k.add_argument("--matrix", choices=("W_I", "W_H"), default="W_H", help="which reservoir matrix")
+    k.set_defaults(handler=_cmd_plot_arrays)
 
     p = sub.add_parser("info", parents=[f["json"]], help="versions, data paths, numba threads, ngspice",
                        description="Print what this installation uses.")
@@ -264,6 +271,24 @@ def _cmd_plot_heatmap(args: argparse.Namespace) -> int:
 
     out = _plot_out(args, f"_{args.metric}_{args.x}_{args.y}.png")
     print(plot_heatmap(args.db, args.metric, args.x, args.y, out))
+    return 0
+
+
+def _cmd_plot_arrays(args: argparse.Namespace) -> int:
+    from crossbar_sim.esgnn.datasets import load_dataset
+    from crossbar_sim.esgnn.runner import build_reservoir, input_width
+    from crossbar_sim.plots.array import plot_ir_drop_map, plot_tile_conductances
+
+    config = _read(args.config).base_config()
+    dataset = load_dataset(config.workload.dataset, config.data_root)
+    seed = 0 if args.seed is None else args.seed
+    w_in, w_rec = build_reservoir(config.workload, input_width(dataset), config.device, config.hardware,
+                                  seed, 0, None)
+    matrix = w_rec if args.matrix == "W_H" else w_in
+    stem = args.out or str(Path(args.config).with_suffix("")) + f"_{args.matrix}"
+    print(plot_tile_conductances(matrix, stem + "_tiles.png"))
+    wires = config.hardware.array.wires
+    print(plot_ir_drop_map(matrix.tiles[0][0].conductance_S, wires, stem + "_ir_drop.png"))
     return 0
 
 

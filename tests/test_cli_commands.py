@@ -103,3 +103,11 @@ def test_plot_energy_needs_an_energy_report(workdir: Path, capsys: pytest.Captur
     assert main(["plot", "energy", "broken.json", "--out", "e.png"]) == 2
     assert "broken.json: not a valid energy report (KeyError" in capsys.readouterr().err
     assert not (workdir / "e.png").exists()
+
+
+def test_plot_arrays_writes_tiles_and_ir_drop_map(tmp_path, capsys, datasets_dir) -> None:
+    from pathlib import Path
+
+    config = Path(__file__).resolve().parent.parent / "experiments" / "paper" / "mutag.yaml"
+    assert main(["plot", "arrays", str(config), "--out", str(tmp_path / "wh")]) == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["wh_ir_drop.png", "wh_tiles.png"]

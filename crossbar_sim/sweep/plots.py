@@ -70,9 +70,16 @@ def plot_metric(db: str | os.PathLike[str], metric: str, x: str, out: str | os.P
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
+    table = _table(db, metric, [x])
+    # Parameters that take one value per x (zipped with x, or fixed) do not split the points into lines.
+    values_at_x: dict[str, dict[Any, set]] = defaultdict(lambda: defaultdict(set))
+    for params, _ in table:
+        for k, v in params.items():
+            values_at_x[k][repr(params[x])].add(repr(v))
+    splitting = {k for k, by_x in values_at_x.items() if k != x and any(len(v) > 1 for v in by_x.values())}
     groups: dict[str, dict[Any, list[float]]] = defaultdict(lambda: defaultdict(list))
-    for params, value in _table(db, metric, [x]):
-        label = ", ".join(f"{k}={v}" for k, v in sorted(params.items()) if k != x)
+    for params, value in table:
+        label = ", ".join(f"{k}={v}" for k, v in sorted(params.items()) if k in splitting)
         groups[label][params[x]].append(value)
     fig, ax = plt.subplots(figsize=(6, 4))
     numeric = all(isinstance(v, (int, float)) for g in groups.values() for v in g)
@@ -84,6 +91,9 @@ def plot_metric(db: str | os.PathLike[str], metric: str, x: str, out: str | os.P
                     label=label or None)
         if not numeric:
             ax.set_xticks(positions, [str(v) for v in xs])
+    all_x = [v for g in groups.values() for v in g]
+    if numeric and min(all_x) > 0 and max(all_x) / min(all_x) >= 100:
+        ax.set_xscale("log")  # two decades or more: a log axis
     ax.set_xlabel(x)
     ax.set_ylabel(f"{metric} (mean ± 95 % CI)")
     if any(groups):
