@@ -15,20 +15,25 @@ Circuit (R rows = word lines driven by the inputs, C columns = bit lines that ar
 The circuit is linear, so column currents are ``I = V @ G_eff`` for an effective conductance matrix
 ``G_eff`` (R, C). It is computed by eliminating each word line exactly (a chain, closed form in
 O(C^2)), then sweeping down the bit lines with dense C x C Schur complements written so that no
-large wire conductance is ever subtracted from another (accurate for any wire resistance). The array
-is mirrored first when C > R so the dense blocks have size min(R, C). Node voltages come from a
-sparse nodal solve (``scipy.sparse.linalg.splu``); ``column_currents_reference`` is a dense
-modified nodal analysis, an independent slow path for tests.
+large wire conductance is ever subtracted from another (accurate for any wire resistance): one
+Cholesky factorisation per row, applied to all inputs' currents at once. A back substitution through
+the kept (packed) factors gives the node voltages for all rows at 1 V, hence ``cell_voltage_fraction``.
+The array is mirrored first when C > R so the dense blocks have size min(R, C): the cost is about
+2.3 min^3 * max + min^2 * max^2 flops and 4 * min^2 * max bytes. Node voltages for other inputs come from a
+sparse nodal solve (``scipy.sparse.linalg.splu``); ``column_currents_reference`` is a dense modified
+nodal analysis, an independent slow path for tests.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
-import scipy.linalg as sla
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
+from scipy.linalg import lapack
+from threadpoolctl import threadpool_limits
 
 from crossbar_sim.wires import WireParasitics
 from device_models.errors import ParameterError
@@ -79,7 +84,9 @@ def _series(g_wire: float, g_load: np.ndarray) -> np.ndarray:
     return np.where(np.isinf(g_load), g_wire, out)
 
 
-def _wordline_elimination(conductance_S: np.ndarray, wires: WireParasitics):
+def _wordline_elimination(
+    conductance_S: np.ndarray, wires: WireParasitics
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     """Per-row chain quantities: left/right driving-point conductances and log voltage ratios.
 
     Returns (lam, rho, log_ratio_cum, v_first) with, for word-line node (i, j) and the bit lines
@@ -109,29 +116,57 @@ def _wordline_elimination(conductance_S: np.ndarray, wires: WireParasitics):
     return lam, rho, np.cumsum(log_ratio, axis=1), v_first
 
 
-def _row_response(g: np.ndarray, lam: np.ndarray, rho: np.ndarray, logc: np.ndarray, v_first: float):
-    """(K, a) of one word line: cell currents into its bit-line nodes are ``a * V_i - K @ B_i``."""
-    d = 1.0 / (lam + rho + g)  # driving-point resistance of each word-line node (ohm)
-    lo = np.minimum.outer(np.arange(g.size), np.arange(g.size))
-    transfer = d[lo] * np.exp(-np.abs(logc[:, None] - logc[None, :]))
-    k = -np.outer(g, g) * transfer
+@numba.njit(cache=True)
+def _add_row_response(delta: np.ndarray, g: np.ndarray, lam: np.ndarray, rho: np.ndarray,
+                      logc: np.ndarray) -> None:
+    """Symmetrise ``delta`` in place and add K of one word line (cell currents are ``a * V_i - K @ B_i``).
+
+    K is minus the cell conductances times the transfer resistance of the chain between two nodes,
+    ``d[min(j, k)] * exp(-|logc_j - logc_k|)``, with ``d`` the driving-point resistance (ohm).
+    """
+    n = g.size
+    for k in range(n):
+        for j in range(k):  # logc never increases along the line, so the exponent is <= 0
+            s = 0.5 * (delta[j, k] + delta[k, j]) - g[j] * g[k] * np.exp(logc[k] - logc[j]) / (
+                lam[j] + rho[j] + g[j])
+            delta[j, k] = s
+            delta[k, j] = s
+        delta[k, k] += g[k] if np.isinf(lam[k]) else g[k] * (lam[k] + rho[k]) / (lam[k] + rho[k] + g[k])
+
+
+def _wordline_voltages(conductance_S: np.ndarray, lam: np.ndarray, rho: np.ndarray,
+                       bit_V: np.ndarray) -> np.ndarray:
+    """Word-line node voltages (R, C) for unit row voltages and bit-line node voltages ``bit_V`` (R, C).
+
+    Each node is the conductance-weighted mean of its left and right open-circuit (Thevenin) voltages
+    and its bit-line node, so no difference of large quantities is formed.
+    """
+    g = conductance_S
+    n_cols = g.shape[1]
+    left = np.empty_like(g)  # open-circuit voltage of everything left of the node
+    right = np.zeros_like(g)  # ... and right of it (weight rho, 0 at the far end)
+    left[:, 0] = 1.0
     with np.errstate(invalid="ignore"):
-        diag = np.where(np.isinf(lam), g, g * (lam + rho) * d)
-    np.fill_diagonal(k, diag)
-    return k, g * v_first * np.exp(logc)
+        for j in range(1, n_cols):
+            lj, gj = lam[:, j - 1], g[:, j - 1]
+            left[:, j] = np.where(np.isinf(lj), left[:, j - 1],
+                                  (lj * left[:, j - 1] + gj * bit_V[:, j - 1]) / (lj + gj))
+        for j in range(n_cols - 2, -1, -1):
+            gj, rj = g[:, j + 1], rho[:, j + 1]
+            den = gj + rj
+            right[:, j] = np.where(den > 0, (gj * bit_V[:, j + 1] + rj * right[:, j + 1]) / den, 0.0)
+        mean = (lam * left + rho * right + g * bit_V) / (lam + rho + g)
+    return np.where(np.isinf(lam), left, mean)
 
 
-def _transfer(delta: np.ndarray, g_wire: float, rhs: np.ndarray) -> np.ndarray:
-    """``(I + delta / g_wire)^-1 @ rhs``: the voltage transfer across a bit-line segment."""
-    if np.isinf(g_wire):
-        return rhs
-    a = delta / g_wire
-    a[np.diag_indices_from(a)] += 1.0
-    return sla.cho_solve(sla.cho_factor(a, lower=True, check_finite=False), rhs, check_finite=False)
+def _sweep(conductance_S: np.ndarray, wires: WireParasitics) -> tuple[np.ndarray, np.ndarray]:
+    """(G_eff, cell voltage fraction), each (R, C), by word-line elimination and a sweep down the bit lines.
 
-
-def _effective_conductance(conductance_S: np.ndarray, wires: WireParasitics) -> np.ndarray:
-    """G_eff (R, C) by the word-line elimination and a Schur sweep down the bit lines."""
+    Block i of the sweep holds the Norton equivalent of rows 0..i seen from the bit-line nodes of row i:
+    conductance Delta (C, C), short-circuit currents per unit input (one column per row) and for all
+    rows at 1 V. Crossing a bit-line segment of conductance g maps both by ``(I + Delta / g)^-1``
+    (Cholesky). The factors are kept for a back substitution of the bit-line voltages (all rows at 1 V).
+    """
     g = conductance_S
     n_rows, n_cols = g.shape
     gb = _conductance(wires.bitline_segment_ohm)
@@ -140,25 +175,49 @@ def _effective_conductance(conductance_S: np.ndarray, wires: WireParasitics) -> 
         n_blocks, g_down = n_rows, 1.0 / wires.sense_ohm
     else:
         n_blocks, g_down = n_rows - 1, gb
-    out_t = np.zeros((n_cols, n_rows))  # G_eff transposed: column currents per unit input
-    delta = np.zeros((n_cols, n_cols))
-    for i in range(n_blocks):
-        k, a = _row_response(g[i], lam[i], rho[i], logc[i], v_first[i])
-        if i > 0:
-            moved = _transfer(delta, gb, np.hstack([delta, out_t[:, :i]]))
-            delta = moved[:, :n_cols]
-            out_t[:, :i] = moved[:, n_cols:]
-        delta = 0.5 * (delta + delta.T) + k
-        out_t[:, i] = a
-    if n_blocks > 0:
-        out_t[:, :n_blocks] = _transfer(delta, g_down, out_t[:, :n_blocks])
-    if n_blocks < n_rows:  # ideal sense: the last word line feeds the virtual grounds directly
-        i = n_rows - 1
-        out_t[:, i] = _row_response(g[i], lam[i], rho[i], logc[i], v_first[i])[1]
-    return out_t.T
+    inject = g * v_first[:, None] * np.exp(logc)  # short-circuit cell currents per unit row voltage (A/V)
+    # Fortran order: the leading columns [Delta | all-rows current | current per input] are contiguous.
+    work = np.zeros((n_cols, n_cols + 1 + n_rows), order="F")
+    packed = np.triu(np.ones((n_cols, n_cols), dtype=bool))
+    norton = np.zeros((n_rows, n_cols))  # all-rows short-circuit current of each block
+    factors: list[np.ndarray | None] = []
+    for i in range(n_rows):
+        if i < n_blocks:
+            _add_row_response(work[:, :n_cols], g[i], lam[i], rho[i], logc[i])
+        work[:, n_cols] += inject[i]
+        work[:, n_cols + 1 + i] = inject[i]
+        norton[i] = work[:, n_cols]
+        if i < n_blocks:  # cross the segment below this row
+            g_seg = gb if i < n_blocks - 1 else g_down
+            factors.append(None if np.isinf(g_seg) else _transfer(work, n_cols + 2 + i, g_seg, packed))
+    bit_V = np.zeros((n_rows, n_cols))
+    below = np.zeros(n_cols)  # bit-line voltages of the next row down (0 V: the virtual grounds)
+    for i in range(n_blocks - 1, -1, -1):
+        factor = factors[i]
+        if factor is not None:
+            g_seg = gb if i < n_blocks - 1 else g_down
+            below = lapack.dpptrs(n_cols, factor, norton[i] / g_seg + below, lower=1)[0]
+        bit_V[i] = below
+    g_eff = work[:, n_cols + 1:].T.copy()
+    return g_eff, _wordline_voltages(g, lam, rho, bit_V) - bit_V
+
+
+def _transfer(work: np.ndarray, n_used: int, g_seg: float, packed: np.ndarray) -> np.ndarray:
+    """Map the first ``n_used`` columns of ``work`` (Delta first) by ``(I + Delta / g_seg)^-1`` in place.
+
+    Returns the Cholesky factor of ``I + Delta / g_seg`` in LAPACK packed lower storage; ``packed`` is
+    the mask that selects it from the transposed factor.
+    """
+    n = work.shape[0]
+    a = work[:, :n] / g_seg
+    a[np.diag_indices(n)] += 1.0
+    factor = lapack.dpotrf(a, lower=1, clean=0, overwrite_a=1)[0]  # I + Delta / g is positive definite
+    lapack.dpotrs(factor, work[:, :n_used], lower=1, overwrite_b=1)
+    return factor.T[packed]
 
 
 def _mirrored(wires: WireParasitics) -> WireParasitics:
+    """Wires of the mirrored array: word and bit lines swapped, driver end <-> sense end."""
     return WireParasitics(
         wordline_segment_ohm=wires.bitline_segment_ohm,
         bitline_segment_ohm=wires.wordline_segment_ohm,
@@ -167,19 +226,25 @@ def _mirrored(wires: WireParasitics) -> WireParasitics:
     )
 
 
-def effective_conductance(conductance_S: np.ndarray, wires: WireParasitics) -> np.ndarray:
-    """G_eff (R, C, siemens) with column currents ``I = V @ G_eff``; exact for ohmic cells.
+def _solve(g: np.ndarray, wires: WireParasitics) -> tuple[np.ndarray, np.ndarray]:
+    """(G_eff, cell voltage fraction) of a checked array; the mirrored array is swept when C > R.
 
-    When C > R the mirrored array (word and bit lines swapped, driver end <-> sense end) is solved;
-    by reciprocity its G_eff is the mirror image of this one's.
+    By reciprocity the mirrored array's G_eff is the mirror image of this one's; driving its inputs
+    (this array's bit lines) at 1 V with this array's rows grounded gives the same cell voltages.
     """
-    g = check_conductance(conductance_S)
-    wires = check_wires(wires)
     if wires.is_ideal:
-        return g.copy()
-    if g.shape[1] > g.shape[0]:
-        return _effective_conductance(g[::-1, ::-1].T.copy(), _mirrored(wires))[::-1, ::-1].T.copy()
-    return _effective_conductance(g, wires)
+        return g.copy(), np.ones_like(g)
+    # The sweep is a chain of small dependent LAPACK calls: extra BLAS threads only wait for hand-offs.
+    with threadpool_limits(limits=1, user_api="blas"):
+        if g.shape[1] > g.shape[0]:
+            g_eff, fraction = _sweep(g[::-1, ::-1].T.copy(), _mirrored(wires))
+            return g_eff[::-1, ::-1].T.copy(), fraction[::-1, ::-1].T.copy()
+        return _sweep(g, wires)
+
+
+def effective_conductance(conductance_S: np.ndarray, wires: WireParasitics) -> np.ndarray:
+    """G_eff (R, C, siemens) with column currents ``I = V @ G_eff``; exact for ohmic cells."""
+    return _solve(check_conductance(conductance_S), check_wires(wires))[0]
 
 
 class _NodalSystem:
@@ -284,13 +349,7 @@ def solve_ir_drop(conductance_S: np.ndarray, wires: WireParasitics) -> IRDropSol
     """Solve the array once: effective conductance and per-cell voltage fraction."""
     g = check_conductance(conductance_S)
     wires = check_wires(wires)
-    g_eff = effective_conductance(g, wires)
-    if wires.is_ideal:
-        fraction = np.ones_like(g)
-    else:
-        system = _NodalSystem(g, wires)
-        pot = system.potentials(np.ones((1, g.shape[0])))[0]
-        fraction = pot[system.word_index] - pot[system.bit_index]
+    g_eff, fraction = _solve(g, wires)
     return IRDropSolution(g.copy(), wires, g_eff, fraction)
 
 

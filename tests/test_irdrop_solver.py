@@ -41,6 +41,9 @@ def test_fast_path_matches_dense_mna_reference(rows, cols, rw, rb, rd, rs, seed)
     # Sparse nodal path: the cell currents of a column add up to the column current.
     cell_v = sol.cell_voltages(v[None, :])[0]
     assert rel_err((g * cell_v).sum(axis=0), ref) <= 1e-10
+    # The sweep's back substitution gives the same cell voltages for all rows at 1 V.
+    uniform = sol.cell_voltages(np.ones((1, rows)))[0]
+    np.testing.assert_allclose(sol.cell_voltage_fraction, uniform, rtol=0, atol=1e-10)
 
 
 @pytest.mark.parametrize("shape", [(1, 1), (1, 7), (7, 1), (5, 9), (9, 5)])
