@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,7 +12,6 @@ from crossbar_sim.esgnn.reservoir import ReservoirConfig
 from crossbar_sim.esgnn.runner import WeightsConfig, WorkloadConfig, build_reservoir
 from crossbar_sim.esgnn.tasks import graph_splits
 from crossbar_sim.experiment import EnergyConfig, ExperimentConfig, run_experiment
-from crossbar_sim.hardware import HardwareConfig
 from device_models import RRAMDeviceModel
 from device_models.errors import ParameterError
 
@@ -85,10 +83,9 @@ def test_paper_folds_only_for_mutag(rng: np.random.Generator) -> None:
     assert info.value.name == "protocol" and "MUTAG" in str(info.value)
 
 
-@pytest.mark.slow  # loads all 5000 COLLAB graphs (~5 s) before the protocol is checked
-def test_experiment_rejects_paper_folds_on_collab(datasets_dir: Path) -> None:
-    config = ExperimentConfig(workload=replace(WorkloadConfig(), dataset="COLLAB"),
-                              data_root=str(datasets_dir), hardware=HardwareConfig.ideal())
+@pytest.mark.parametrize(("dataset", "protocol"), [("COLLAB", "paper_folds"), ("Cora", "stratified_kfold"),
+                                                     ("MUTAG", "complete")])
+def test_workload_rejects_protocols_the_dataset_has_not(dataset: str, protocol: str) -> None:
     with pytest.raises(ParameterError) as info:
-        run_experiment(config)
-    assert info.value.name == "protocol"
+        WorkloadConfig(dataset=dataset, protocol=protocol)
+    assert info.value.name == "protocol" and protocol in str(info.value)

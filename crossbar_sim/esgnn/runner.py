@@ -8,6 +8,7 @@ from typing import Literal
 
 import numpy as np
 
+from crossbar_sim.esgnn.datasets.manifest import is_planetoid
 from crossbar_sim.esgnn.matrices import MatrixOperator, ProfilingMatrix
 from crossbar_sim.esgnn.reservoir import ReservoirConfig
 from crossbar_sim.esgnn.tasks import (
@@ -74,6 +75,12 @@ class WorkloadConfig:
             raise ParameterError(
                 "protocol", self.protocol, "must be 'paper_folds', 'stratified_kfold', 'complete' or 'public'"
             )
+        if self.protocol == "paper_folds" and self.dataset.upper() != "MUTAG":
+            raise ParameterError("protocol", self.protocol, "'paper_folds' exists only for MUTAG")
+        node_dataset = is_planetoid(self.dataset)
+        if node_dataset != (self.protocol in ("complete", "public")):
+            allowed = "'complete' or 'public'" if node_dataset else "'paper_folds' or 'stratified_kfold'"
+            raise ParameterError("protocol", self.protocol, f"dataset {self.dataset!r} takes {allowed}")
 
 
 @dataclass
