@@ -48,11 +48,16 @@ class EncodedInput:
         return self.offset + self.scale * total
 
 
-def _check_batch(x: np.ndarray) -> np.ndarray:
+def _check_batch(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """x as float64 with its per-vector minimum and maximum; NaN or inf anywhere shows in those."""
     x = np.asarray(x, dtype=np.float64)
-    if x.ndim != 2 or not np.all(np.isfinite(x)):
-        raise ParameterError("x", f"<array of shape {x.shape}>", "must be a finite 2-D array (in, batch)")
-    return x
+    if x.ndim == 2 and x.shape[0] == 0:
+        raise ParameterError("x", f"<array of shape {x.shape}>", "needs at least one input row")
+    if x.ndim == 2:
+        x_min, x_max = x.min(axis=0), x.max(axis=0)
+        if np.isfinite(x_min).all() and np.isfinite(x_max).all():
+            return x, x_min, x_max
+    raise ParameterError("x", f"<array of shape {x.shape}>", "must be a finite 2-D array (in, batch)")
 
 
 def encode_inputs(x: np.ndarray, config: InputConfig, read_voltage_V: float,
@@ -72,9 +77,8 @@ def volts_per_level(config: InputConfig, read_voltage_V: float) -> float:
 
 def encode_bit_serial(x: np.ndarray, bits: int, read_voltage_V: float, dtype: type) -> EncodedInput:
     """Per-vector min–max scaling to q = 0..2^bits−1, x ≈ x_min + Δ·q, one 0/V_read plane per bit."""
-    x = _check_batch(x)
+    x, x_min, x_max = _check_batch(x)
     top = 2**bits - 1
-    x_min, x_max = x.min(axis=0), x.max(axis=0)
     delta = (x_max - x_min) / top
     levels = np.empty((bits, *x.shape), dtype=dtype)
     bit_planes(x, x_min, np.where(delta > 0, delta, 1.0), bits, levels)
@@ -83,9 +87,9 @@ def encode_bit_serial(x: np.ndarray, bits: int, read_voltage_V: float, dtype: ty
 
 def encode_dac(x: np.ndarray, bits: int, read_voltage_V: float, dtype: type) -> EncodedInput:
     """One pass of a symmetric signed DAC: q = round(x/max|x|·L), L = 2^(bits−1)−1, V = q·V_read/L."""
-    x = _check_batch(x)
+    x, x_min, x_max = _check_batch(x)
     top = 2 ** (bits - 1) - 1
-    span = np.abs(x).max(axis=0)
+    span = np.maximum(x_max, -x_min)  # max |x| per vector
     q = np.empty((1, *x.shape), dtype=dtype)
     zeros = np.zeros(x.shape[1])
     quantise_levels(x, zeros, np.where(span > 0, span, 1.0) / top, -top, top, q[0])
@@ -94,8 +98,8 @@ def encode_dac(x: np.ndarray, bits: int, read_voltage_V: float, dtype: type) -> 
 
 def encode_ideal(x: np.ndarray, read_voltage_V: float, dtype: type) -> EncodedInput:
     """Unquantised voltages V = V_read·x/max|x| (one pass)."""
-    x = _check_batch(x)
-    span = np.abs(x).max(axis=0)
+    x, x_min, x_max = _check_batch(x)
+    span = np.maximum(x_max, -x_min)  # max |x| per vector
     safe = np.where(span > 0, span, 1.0)
     zeros = np.zeros(x.shape[1])
     return EncodedInput((x / safe).astype(dtype)[None], read_voltage_V, np.ones(1), span, zeros, False, 0)
