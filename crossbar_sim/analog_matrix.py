@@ -36,7 +36,7 @@ from typing import Literal
 import numpy as np
 
 from crossbar_sim.hardware import HardwareConfig
-from crossbar_sim.irdrop import IRDropSolution, solve_ir_drop
+from crossbar_sim.irdrop import IRDropSolution, solve_ir_drop_many
 from crossbar_sim.kernels import sense_accumulate, sense_accumulate_numpy
 from crossbar_sim.ledger import AnalogReadEvents, EventLedger, TileGeometry
 from crossbar_sim.mapping import MappedMatrix, Tile, map_conductances, map_weights, tile_matrix
@@ -117,7 +117,7 @@ class AnalogMatrix:
         hw = hardware
         self._tiles = tile_matrix(read, hw.array.max_rows, hw.array.max_cols)
         flat = [t for row in self._tiles for t in row]
-        self._solutions = ([solve_ir_drop(t.conductance_S, hw.array.wires) for t in flat]
+        self._solutions = (solve_ir_drop_many([t.conductance_S for t in flat], hw.array.wires)
                            if hw.array.ir_drop else [None] * len(flat))
         self._differential = read.g_minus_S is not None
         self._digital_pairs = self._differential and hw.mapping.pair_subtraction == "digital"

@@ -19,24 +19,29 @@ large wire conductance is ever subtracted from another (accurate for any wire re
 Cholesky factorisation per row, applied to all inputs' currents at once. A back substitution through
 the kept (packed) factors gives the node voltages for all rows at 1 V, hence ``cell_voltage_fraction``.
 The array is mirrored first when C > R so the dense blocks have size min(R, C): the cost is about
-2.3 min^3 * max + min^2 * max^2 flops and 4 * min^2 * max bytes. Node voltages for other inputs come from a
+2.3 min^3 * max + min^2 * max^2 flops and 4 * min^2 * max bytes. The sweep is compiled with numba and
+calls LAPACK without the GIL (:mod:`crossbar_sim.lapack`), so :func:`solve_ir_drop_many` solves the
+tiles of a matrix in parallel threads. Node voltages for other inputs come from a
 sparse nodal solve (``scipy.sparse.linalg.splu``); ``column_currents_reference`` is a dense modified
 nodal analysis, an independent slow path for tests.
 """
 
 from __future__ import annotations
 
+import os
+from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numba
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
-from scipy.linalg import lapack
 from threadpoolctl import threadpool_limits
 
+from crossbar_sim.lapack import cholesky_lower, cholesky_solve, pack_lower, packed_cholesky_solve
 from crossbar_sim.wires import WireParasitics
-from device_models.errors import ParameterError
+from device_models.errors import ParameterError, check_int
 
 
 def check_conductance(conductance_S: np.ndarray) -> np.ndarray:
@@ -122,16 +127,28 @@ def _add_row_response(delta: np.ndarray, g: np.ndarray, lam: np.ndarray, rho: np
     """Symmetrise ``delta`` in place and add K of one word line (cell currents are ``a * V_i - K @ B_i``).
 
     K is minus the cell conductances times the transfer resistance of the chain between two nodes,
-    ``d[min(j, k)] * exp(-|logc_j - logc_k|)``, with ``d`` the driving-point resistance (ohm).
+    ``d[min(j, k)] * exp(-|logc_j - logc_k|)``, with ``d`` the driving-point resistance (ohm). While
+    ``exp(-logc)`` stays finite the off-diagonal part is the rank-one product ``-u_j * w_k`` (j < k).
     """
     n = g.size
+    den = lam + rho + g
+    if logc[n - 1] > -600.0:  # logc never increases along the line: exp(-logc) <= e^600
+        u = g * np.exp(-logc) / den  # 0 where the driver is ideal (den = inf)
+        w = g * np.exp(logc)
+    else:
+        u = np.zeros(0)
+        w = np.zeros(0)
+    separable = u.size == n
     for k in range(n):
-        for j in range(k):  # logc never increases along the line, so the exponent is <= 0
-            s = 0.5 * (delta[j, k] + delta[k, j]) - g[j] * g[k] * np.exp(logc[k] - logc[j]) / (
-                lam[j] + rho[j] + g[j])
+        for j in range(k):
+            if separable:
+                coupling = u[j] * w[k]
+            else:  # the exponent is <= 0
+                coupling = g[j] * g[k] * np.exp(logc[k] - logc[j]) / den[j]
+            s = 0.5 * (delta[j, k] + delta[k, j]) - coupling
             delta[j, k] = s
             delta[k, j] = s
-        delta[k, k] += g[k] if np.isinf(lam[k]) else g[k] * (lam[k] + rho[k]) / (lam[k] + rho[k] + g[k])
+        delta[k, k] += g[k] if np.isinf(lam[k]) else g[k] * (lam[k] + rho[k]) / den[k]
 
 
 def _wordline_voltages(conductance_S: np.ndarray, lam: np.ndarray, rho: np.ndarray,
@@ -159,61 +176,66 @@ def _wordline_voltages(conductance_S: np.ndarray, lam: np.ndarray, rho: np.ndarr
     return np.where(np.isinf(lam), left, mean)
 
 
-def _sweep(conductance_S: np.ndarray, wires: WireParasitics) -> tuple[np.ndarray, np.ndarray]:
-    """(G_eff, cell voltage fraction), each (R, C), by word-line elimination and a sweep down the bit lines.
+@numba.njit(nogil=True, cache=True)
+def _sweep_kernel(g: np.ndarray, lam: np.ndarray, rho: np.ndarray, logc: np.ndarray, inject: np.ndarray,
+                  g_below: np.ndarray) -> tuple[np.ndarray, np.ndarray, int]:
+    """(G_eff, bit-line voltages for all rows at 1 V, info): the sweep down the bit lines.
 
-    Block i of the sweep holds the Norton equivalent of rows 0..i seen from the bit-line nodes of row i:
-    conductance Delta (C, C), short-circuit currents per unit input (one column per row) and for all
-    rows at 1 V. Crossing a bit-line segment of conductance g maps both by ``(I + Delta / g)^-1``
-    (Cholesky). The factors are kept for a back substitution of the bit-line voltages (all rows at 1 V).
+    Block i (one per entry of ``g_below``, the conductance in S of the segment below row i; inf: ideal,
+    no transfer) holds the Norton equivalent of rows 0..i seen from the bit-line nodes of row i:
+    conductance Delta (C, C), short-circuit currents per unit input (one column per row) and for all rows
+    at 1 V. Crossing a segment of conductance g maps both by ``(I + Delta / g)^-1`` (Cholesky); the factors
+    are kept, packed, for the back substitution. ``info`` is LAPACK's (0 unless a factorisation failed).
     """
-    g = conductance_S
     n_rows, n_cols = g.shape
-    gb = _conductance(wires.bitline_segment_ohm)
-    lam, rho, logc, v_first = _wordline_elimination(g, wires)
-    if wires.sense_ohm > 0.0:
-        n_blocks, g_down = n_rows, 1.0 / wires.sense_ohm
-    else:
-        n_blocks, g_down = n_rows - 1, gb
-    inject = g * v_first[:, None] * np.exp(logc)  # short-circuit cell currents per unit row voltage (A/V)
+    n_blocks = g_below.size
     # Fortran order: the leading columns [Delta | all-rows current | current per input] are contiguous.
-    work = np.zeros((n_cols, n_cols + 1 + n_rows), order="F")
-    packed = np.triu(np.ones((n_cols, n_cols), dtype=bool))
+    work = np.zeros((n_cols + 1 + n_rows, n_cols)).T
+    matrix = np.zeros((n_cols, n_cols)).T
+    factors = np.empty((n_blocks, n_cols * (n_cols + 1) // 2))
     norton = np.zeros((n_rows, n_cols))  # all-rows short-circuit current of each block
-    factors: list[np.ndarray | None] = []
+    info = 0
     for i in range(n_rows):
         if i < n_blocks:
             _add_row_response(work[:, :n_cols], g[i], lam[i], rho[i], logc[i])
-        work[:, n_cols] += inject[i]
-        work[:, n_cols + 1 + i] = inject[i]
-        norton[i] = work[:, n_cols]
-        if i < n_blocks:  # cross the segment below this row
-            g_seg = gb if i < n_blocks - 1 else g_down
-            factors.append(None if np.isinf(g_seg) else _transfer(work, n_cols + 2 + i, g_seg, packed))
+        for j in range(n_cols):
+            work[j, n_cols] += inject[i, j]
+            work[j, n_cols + 1 + i] = inject[i, j]
+            norton[i, j] = work[j, n_cols]
+        if i < n_blocks and np.isfinite(g_below[i]):  # cross the segment below this row
+            for k in range(n_cols):
+                for j in range(k, n_cols):
+                    matrix[j, k] = work[j, k] / g_below[i]
+                matrix[k, k] += 1.0
+            info = max(info, cholesky_lower(matrix))  # I + Delta / g is positive definite
+            info = max(info, cholesky_solve(matrix, work, n_cols + 2 + i))
+            pack_lower(matrix, factors[i])
     bit_V = np.zeros((n_rows, n_cols))
     below = np.zeros(n_cols)  # bit-line voltages of the next row down (0 V: the virtual grounds)
     for i in range(n_blocks - 1, -1, -1):
-        factor = factors[i]
-        if factor is not None:
-            g_seg = gb if i < n_blocks - 1 else g_down
-            below = lapack.dpptrs(n_cols, factor, norton[i] / g_seg + below, lower=1)[0]
+        if np.isfinite(g_below[i]):
+            below = norton[i] / g_below[i] + below
+            info = max(info, packed_cholesky_solve(factors[i], below))
         bit_V[i] = below
-    g_eff = work[:, n_cols + 1:].T.copy()
+    return work[:, n_cols + 1:].T.copy(), bit_V, info
+
+
+def _sweep(conductance_S: np.ndarray, wires: WireParasitics) -> tuple[np.ndarray, np.ndarray]:
+    """(G_eff, cell voltage fraction), each (R, C): word-line elimination, then the bit-line sweep."""
+    g = conductance_S
+    n_rows = g.shape[0]
+    gb = _conductance(wires.bitline_segment_ohm)
+    lam, rho, logc, v_first = _wordline_elimination(g, wires)
+    if wires.sense_ohm > 0.0:
+        g_below = np.full(n_rows, gb)
+        g_below[-1] = 1.0 / wires.sense_ohm
+    else:
+        g_below = np.full(n_rows - 1, gb)
+    inject = g * v_first[:, None] * np.exp(logc)  # short-circuit cell currents per unit row voltage (A/V)
+    g_eff, bit_V, info = _sweep_kernel(g, lam, rho, logc, inject, g_below)
+    if info != 0:
+        raise RuntimeError(f"IR-drop sweep: a Cholesky factorisation failed (LAPACK info {info})")
     return g_eff, _wordline_voltages(g, lam, rho, bit_V) - bit_V
-
-
-def _transfer(work: np.ndarray, n_used: int, g_seg: float, packed: np.ndarray) -> np.ndarray:
-    """Map the first ``n_used`` columns of ``work`` (Delta first) by ``(I + Delta / g_seg)^-1`` in place.
-
-    Returns the Cholesky factor of ``I + Delta / g_seg`` in LAPACK packed lower storage; ``packed`` is
-    the mask that selects it from the transposed factor.
-    """
-    n = work.shape[0]
-    a = work[:, :n] / g_seg
-    a[np.diag_indices(n)] += 1.0
-    factor = lapack.dpotrf(a, lower=1, clean=0, overwrite_a=1)[0]  # I + Delta / g is positive definite
-    lapack.dpotrs(factor, work[:, :n_used], lower=1, overwrite_b=1)
-    return factor.T[packed]
 
 
 def _mirrored(wires: WireParasitics) -> WireParasitics:
@@ -234,17 +256,44 @@ def _solve(g: np.ndarray, wires: WireParasitics) -> tuple[np.ndarray, np.ndarray
     """
     if wires.is_ideal:
         return g.copy(), np.ones_like(g)
-    # The sweep is a chain of small dependent LAPACK calls: extra BLAS threads only wait for hand-offs.
+    if g.shape[1] > g.shape[0]:
+        g_eff, fraction = _sweep(g[::-1, ::-1].T.copy(), _mirrored(wires))
+        return g_eff[::-1, ::-1].T.copy(), fraction[::-1, ::-1].T.copy()
+    return _sweep(g, wires)
+
+
+def usable_cores() -> int:
+    """Number of CPU cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not Linux
+        return os.cpu_count() or 1
+
+
+def solve_ir_drop_many(conductances_S: Sequence[np.ndarray], wires: WireParasitics,
+                       workers: int | None = None) -> list[IRDropSolution]:
+    """Solve several arrays (e.g. the tiles of one matrix) once each, in ``workers`` threads.
+
+    ``workers`` defaults to the usable cores; the results do not depend on it. The sweep runs without
+    the GIL and each thread's LAPACK calls are single-threaded (the sweep is a chain of small dependent
+    factorisations, where extra BLAS threads only wait for hand-offs).
+    """
+    arrays = [check_conductance(g) for g in conductances_S]
+    wires = check_wires(wires)
+    workers = usable_cores() if workers is None else check_int("workers", workers, minimum=1)
     with threadpool_limits(limits=1, user_api="blas"):
-        if g.shape[1] > g.shape[0]:
-            g_eff, fraction = _sweep(g[::-1, ::-1].T.copy(), _mirrored(wires))
-            return g_eff[::-1, ::-1].T.copy(), fraction[::-1, ::-1].T.copy()
-        return _sweep(g, wires)
+        if workers == 1 or len(arrays) < 2:
+            results = [_solve(g, wires) for g in arrays]
+        else:
+            with ThreadPoolExecutor(max_workers=min(workers, len(arrays))) as pool:
+                results = list(pool.map(lambda g: _solve(g, wires), arrays))
+    return [IRDropSolution(g.copy(), wires, g_eff, fraction)
+            for g, (g_eff, fraction) in zip(arrays, results, strict=True)]
 
 
 def effective_conductance(conductance_S: np.ndarray, wires: WireParasitics) -> np.ndarray:
     """G_eff (R, C, siemens) with column currents ``I = V @ G_eff``; exact for ohmic cells."""
-    return _solve(check_conductance(conductance_S), check_wires(wires))[0]
+    return solve_ir_drop(conductance_S, wires).effective_conductance_S
 
 
 class _NodalSystem:
@@ -347,10 +396,7 @@ class IRDropSolution:
 
 def solve_ir_drop(conductance_S: np.ndarray, wires: WireParasitics) -> IRDropSolution:
     """Solve the array once: effective conductance and per-cell voltage fraction."""
-    g = check_conductance(conductance_S)
-    wires = check_wires(wires)
-    g_eff, fraction = _solve(g, wires)
-    return IRDropSolution(g.copy(), wires, g_eff, fraction)
+    return solve_ir_drop_many([conductance_S], wires, workers=1)[0]
 
 
 def column_currents_reference(

@@ -9,7 +9,13 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crossbar_sim.irdrop import column_currents_reference, effective_conductance, solve_ir_drop
+from crossbar_sim.irdrop import (
+    _add_row_response,
+    column_currents_reference,
+    effective_conductance,
+    solve_ir_drop,
+    solve_ir_drop_many,
+)
 from crossbar_sim.wires import WireParasitics
 from device_models.errors import ParameterError
 
@@ -146,3 +152,38 @@ def test_invalid_voltages_and_wires_raise():
     with pytest.raises(ParameterError, match="wordline_segment_ohm"):
         WireParasitics(wordline_segment_ohm=float("inf"))
     assert WireParasitics(0.0, 0.0).is_ideal and not WireParasitics().is_ideal
+
+
+def test_many_arrays_in_threads_equal_one_by_one(rng):
+    wires = WireParasitics(2.0, 1.5, 10.0, 5.0)
+    arrays = [rng.uniform(0, 5e-5, shape) for shape in ((40, 30), (30, 40), (1, 9), (25, 25), (12, 3))]
+    serial = solve_ir_drop_many(arrays, wires, workers=1)
+    threaded = solve_ir_drop_many(arrays, wires, workers=3)
+    for g, a, b in zip(arrays, serial, threaded, strict=True):
+        single = solve_ir_drop(g, wires)
+        np.testing.assert_array_equal(a.effective_conductance_S, b.effective_conductance_S)
+        np.testing.assert_array_equal(a.cell_voltage_fraction, b.cell_voltage_fraction)
+        np.testing.assert_array_equal(a.effective_conductance_S, single.effective_conductance_S)
+
+
+def test_many_arrays_rejects_a_bad_worker_count(rng):
+    with pytest.raises(ParameterError, match="workers"):
+        solve_ir_drop_many([rng.uniform(0, 1e-5, (3, 3))], WireParasitics(), workers=0)
+
+
+@pytest.mark.parametrize("depth", [1.0, 5.0, 900.0])  # the last takes the exp(logc_k - logc_j) branch
+def test_row_response_kernel_matches_the_transfer_formula(rng, depth):
+    n = 20
+    g = rng.uniform(1e-6, 1e-4, n)
+    lam, rho = rng.uniform(1e-3, 1.0, n), rng.uniform(1e-3, 1.0, n)
+    logc = -np.sort(rng.uniform(0.0, depth, n))
+    logc[0] = 0.0
+    start = rng.normal(size=(n, n))
+    delta = np.asfortranarray(start.copy())
+    _add_row_response(delta, g, lam, rho, logc)
+    j, k = np.meshgrid(np.arange(n), np.arange(n), indexing="ij")
+    lo, hi = np.minimum(j, k), np.maximum(j, k)
+    coupling = g[:, None] * g[None, :] * np.exp(logc[hi] - logc[lo]) / (lam + rho + g)[lo]
+    expected = 0.5 * (start + start.T) - coupling
+    expected[np.diag_indices(n)] = np.diag(start) + g * (lam + rho) / (lam + rho + g)
+    np.testing.assert_allclose(delta, expected, rtol=1e-12, atol=1e-300)
