@@ -70,4 +70,4 @@ def _full(name: str) -> str:
 
 
 def run() -> list[str]:
-    return [_mutag(), _full("collab"), _full("cora")]
+    return [_mutag(), _full("collab"), _full("cora"), _full("cora_1000_units")]
