@@ -23,14 +23,24 @@ def best_of(fn: Callable[[], object], repeats: int = 5) -> float:
 
 
 def best_of_pair(sim: Callable[[], object], base: Callable[[], object],
-                 repeats: int = 7) -> tuple[float, float]:
-    """(best sim time, best base time) in seconds, timed alternately after one warm-up call of each."""
+                 repeats: int = 7, block: int = 1, settle_s: float = 0.0) -> tuple[float, float]:
+    """(best sim time, best base time) in seconds, timed alternately after one warm-up call of each.
+
+    Each round pauses ``settle_s``, times ``block`` consecutive calls of base, pauses, then times
+    ``block`` calls of sim. The pauses and blocks give steady-state times: without them each call
+    also pays for the other side's leftovers (OpenBLAS worker threads keep spinning for ~0.1 s after a
+    multithreaded call, taking a core from whatever runs next).
+    """
     sim()
     base()
     sim_s = base_s = float("inf")
     for _ in range(repeats):
-        base_s = min(base_s, _once(base))
-        sim_s = min(sim_s, _once(sim))
+        time.sleep(settle_s)
+        for _ in range(block):
+            base_s = min(base_s, _once(base))
+        time.sleep(settle_s)
+        for _ in range(block):
+            sim_s = min(sim_s, _once(sim))
     return sim_s, base_s
 
 

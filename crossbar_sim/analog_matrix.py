@@ -16,6 +16,11 @@ Read model (per row block of tiles; the column tiles of a block share its row vo
   median 0.3 % / max 0.6 % for non-negative inputs, 1.2 % / 1.8 % for signed ones; 256×512 cells
   (f >= 0.33, a 65 % IR-drop loss): 2.8 % / 7 % non-negative, 10 % / 20 % signed. Relative to the
   signal this is < 0.4 % at 2 % read noise. tests/test_vmm_noise.py checks a small case.
+- Noise draws: standard normals are drawn inside the sensing kernel from xoshiro256** streams, one
+  per CHANNELS_PER_STREAM channels, seeded from the matrix's Generator at every read
+  (:mod:`crossbar_sim.normals`). A row block's channels are split into SENSE_THREADS ranges on stream
+  boundaries and read in parallel threads, each multiplying with single-threaded BLAS, so the numbers
+  do not depend on the thread count.
 - Precision: reads with noise or a finite ADC run in float32 (relative error ~1e-7, far below 2 %
   noise and an 8-bit LSB); noise-free reads through an ideal ADC run in float64.
 - The per-cell mode draws every cell's conductance per pulse and per vector with the device-layer
@@ -28,18 +33,21 @@ recorded (they are a one-off profiling pass).
 
 from __future__ import annotations
 
+import functools
 from collections import Counter
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
+from threadpoolctl import ThreadpoolController
 
 from crossbar_sim.hardware import HardwareConfig
 from crossbar_sim.irdrop import IRDropSolution, solve_ir_drop_many
-from crossbar_sim.kernels import sense_accumulate, sense_accumulate_numpy
+from crossbar_sim.kernels import sense_accumulate, sense_accumulate_noisy, sense_accumulate_numpy
 from crossbar_sim.ledger import AnalogReadEvents, EventLedger, TileGeometry
 from crossbar_sim.mapping import MappedMatrix, Tile, map_conductances, map_weights, tile_matrix
+from crossbar_sim.normals import stream_states
 from crossbar_sim.peripherals import (
     EncodedInput,
     adc_code_range,
@@ -51,19 +59,55 @@ from device_models.device import RRAMDeviceModel
 from device_models.errors import ParameterError, check_choice, check_int, check_positive
 
 MIN_FULL_SCALE_A = 1e-18  # full-scale floor for an all-zero tile (keeps the LSB finite)
-NOISE_STREAMS = 2  # read-noise normals: one child Generator per block of channels, filled in threads
-_POOL = ThreadPoolExecutor(max_workers=NOISE_STREAMS)
+CHANNELS_PER_STREAM = 64  # read-noise normals: one xoshiro256** stream per block of 64 channels
+SENSE_THREADS = 2  # blocks of channels are sensed in this many threads (results do not depend on it)
+_POOL = ThreadPoolExecutor(max_workers=SENSE_THREADS)
 
 
-def _start_normals(streams: list[np.random.Generator], shape: tuple[int, int], dtype: type
-                   ) -> tuple[np.ndarray, list[Future]]:
-    """Start filling standard normals of ``shape`` in background threads (numpy releases the GIL), row
-    block b from ``streams[b]``: the values depend on the streams only. Wait on the futures before use."""
-    out = np.empty(shape, dtype=dtype)
-    edges = np.linspace(0, shape[0], len(streams) + 1).astype(int)
-    jobs = [_POOL.submit(gen.standard_normal, out=out[edges[b]:edges[b + 1]], dtype=dtype)
-            for b, gen in enumerate(streams)]
-    return out, jobs
+@functools.cache
+def _blas() -> ThreadpoolController:
+    return ThreadpoolController()
+
+
+@dataclass(frozen=True, eq=False)
+class _ChannelRange:
+    """Channels [start, stop) of a row block, read by one thread, and their per-level matrices.
+
+    start is a multiple of CHANNELS_PER_STREAM: the range owns streams [first_stream, stop_stream).
+    mean: A per level, var: A² per level², stacked: [mean; var] for 0/1 planes; each (channels, rows).
+    """
+
+    start: int
+    stop: int
+    mean: np.ndarray
+    var: np.ndarray
+    stacked: np.ndarray
+
+    @property
+    def streams(self) -> slice:
+        return slice(self.start // CHANNELS_PER_STREAM, -(-self.stop // CHANNELS_PER_STREAM))
+
+
+def _read_range(r: _ChannelRange, levels: np.ndarray, squares: np.ndarray | None, states: np.ndarray,
+                plane_weights: np.ndarray, quantise: bool, lsb_A: np.ndarray, code_min: int, code_max: int,
+                vector_scale: np.ndarray, acc: np.ndarray) -> int:
+    """Read every plane of ``levels`` (planes, rows, batch) on the channels of ``r`` with read noise, convert
+    and accumulate into ``acc``; ``squares`` are the levels squared (None for 0/1 planes), ``states`` the
+    (planes, streams, 4) xoshiro states of the block. Returns the clipped conversions."""
+    n = r.stop - r.start
+    out = acc[r.start:r.stop]
+    count = 0
+    for k in range(levels.shape[0]):
+        if squares is None:  # 0/1 levels: the variance product reuses the plane (u² = u)
+            both = r.stacked @ levels[k]
+            mean, var = both[:n], both[n:]
+        else:
+            mean, var = r.mean @ levels[k], r.var @ squares[k]
+        streams = states[k, r.streams]  # a contiguous (streams, 4) view, advanced in place
+        count += sense_accumulate_noisy(mean, var, streams, CHANNELS_PER_STREAM, 0, len(streams), quantise,
+                                        lsb_A[r.start:r.stop], code_min, code_max, float(plane_weights[k]),
+                                        vector_scale, out)
+    return count
 
 
 @dataclass(frozen=True, eq=False)
@@ -112,7 +156,7 @@ class AnalogMatrix:
         self.ledger = ledger
         self._mapped = mapped
         self._rng = rng.spawn(1)[0]
-        self._noise_streams = self._rng.spawn(NOISE_STREAMS)
+        self._noise_rng = self._rng.spawn(1)[0]
         read = read_mapped or mapped
         hw = hardware
         self._tiles = tile_matrix(read, hw.array.max_rows, hw.array.max_cols)
@@ -231,11 +275,18 @@ class AnalogMatrix:
         return self._require_full_scale() * self.hardware.adc.tia_gain_ohm
 
     # ----------------------------------------------------------------- set-up helpers
-    def _fast_matrices(self, block: _Channels, volts_per_level: float) -> tuple[np.ndarray, ...]:
-        """Per-level matrices (amperes per level and A² per level²) in the read precision."""
+    def _fast_matrices(self, block: _Channels, volts_per_level: float
+                       ) -> tuple[np.ndarray, list[_ChannelRange]]:
+        """Per-level mean matrix (A per level, channels × rows) in the read precision, and the channels
+        split into SENSE_THREADS ranges on stream boundaries with views of it and of the variances."""
         mean = np.ascontiguousarray(block.mean_S * volts_per_level, dtype=self._dtype)
         var = np.ascontiguousarray(block.var_S2 * volts_per_level**2, dtype=self._dtype)
-        return mean, var, np.ascontiguousarray(np.vstack([mean, var]))
+        n_ch = mean.shape[0]
+        n_streams = -(-n_ch // CHANNELS_PER_STREAM)
+        edges = np.unique(np.linspace(0, n_streams, SENSE_THREADS + 1).astype(int)) * CHANNELS_PER_STREAM
+        bounds = np.minimum(edges, n_ch)
+        return mean, [_ChannelRange(int(a), int(b), mean[a:b], var[a:b], np.vstack([mean[a:b], var[a:b]]))
+                      for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
 
     def _initial_full_scale(self) -> np.ndarray | None:
         adc = self.hardware.adc
@@ -298,19 +349,23 @@ class AnalogMatrix:
         n_out, n_vec = self.shape[0], x.shape[1]
         y = np.zeros((n_out, n_vec))
         clipped = 0
-        for index, (block, fast) in enumerate(zip(self._blocks, self._fast, strict=True)):
+        for index, (block, (mean_levels, ranges)) in enumerate(zip(self._blocks, self._fast, strict=True)):
             # channels are the outputs in order, so they accumulate straight into y (pairs: G⁺ then G⁻)
             acc = np.zeros((block.tile_ids.size, n_vec)) if self._digital_pairs else y
             lsb = fs[block.tile_ids] / code_max if quantise else np.ones(block.tile_ids.size)
             levels = enc.levels[:, block.row_start:block.row_stop, :]
+            if hw.read_noise.enabled and not per_cell:
+                clipped += self._read_noisy(ranges, levels, enc, quantise, lsb, code_min, code_max,
+                                            vector_scale, acc)
+                levels = levels[:0]
             for k, lv in enumerate(levels):
                 args = (quantise, lsb, code_min, code_max, float(enc.plane_weights[k]), vector_scale, acc)
                 if per_cell:
                     current = self._per_cell_currents(index, lv * enc.volts_per_level)
                     clipped += sense_accumulate_numpy(current, current[:0], current[:0], False, *args)
                 else:
-                    mean, var, z = self._output_moments(fast, lv, enc.binary)
-                    clipped += sense_accumulate(mean, var, z, z.size > 0, *args)
+                    mean = mean_levels @ lv
+                    clipped += sense_accumulate(mean, mean[:0], mean[:0], False, *args)
             if self._digital_pairs:
                 y += acc[:n_out] - acc[n_out:]
         if enc.binary:
@@ -321,23 +376,24 @@ class AnalogMatrix:
             self.ledger.add_analog(self._events(enc, x, clipped))
         return y
 
-    def _output_moments(self, fast: tuple[np.ndarray, ...], levels: np.ndarray, binary: bool
-                        ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Mean (A), variance (A²) and standard normals of a block's channel currents for one plane."""
-        mean_m, var_m, stacked = fast
-        if not self.hardware.read_noise.enabled:
-            empty = np.empty((0, 0), self._dtype)
-            return mean_m @ levels, empty, empty
-        n_ch = mean_m.shape[0]
-        z, jobs = _start_normals(self._noise_streams, (n_ch, levels.shape[1]), self._dtype)  # overlaps BLAS
-        if binary:  # 0/1 levels: the variance product reuses the plane (u² = u)
-            both = stacked @ levels
-            mean, var = both[:n_ch], both[n_ch:]
-        else:
-            mean, var = mean_m @ levels, var_m @ (levels * levels)
-        for job in jobs:
-            job.result()
-        return mean, var, z
+    def _read_noisy(self, ranges: list[_ChannelRange], levels: np.ndarray, enc: EncodedInput, quantise: bool,
+                    lsb_A: np.ndarray, code_min: int, code_max: int, vector_scale: np.ndarray,
+                    acc: np.ndarray) -> int:
+        """Read all planes of one row block with read noise, its channel ranges in parallel threads.
+
+        Each thread multiplies with single-threaded BLAS (idle BLAS threads would spin against the
+        sensing kernels); returns the clipped conversions.
+        """
+        planes, n_streams = levels.shape[0], ranges[-1].streams.stop
+        states = stream_states(self._noise_rng, planes * n_streams).reshape(planes, n_streams, 4)
+        squares = None if enc.binary else levels * levels
+        args = (levels, squares, states, enc.plane_weights, quantise, lsb_A, code_min, code_max,
+                vector_scale, acc)
+        if len(ranges) == 1:
+            return _read_range(ranges[0], *args)
+        with _blas().limit(limits=1, user_api="blas"):
+            jobs = [_POOL.submit(_read_range, r, *args) for r in ranges]
+            return sum(job.result() for job in jobs)
 
     def _per_cell_currents(self, index: int, volts: np.ndarray) -> np.ndarray:
         """Channel currents (channels, batch) A of row block ``index`` with every cell drawn per vector.

@@ -1,13 +1,11 @@
 """Fused numba kernels: the sensing chain (noise, ADC quantisation and clipping, shift-and-add) and
 the input quantisers.
 
-The kernels draw no random numbers: the standard normals ``z`` come from the caller's Generator.
-``sense_accumulate_numpy`` is the same computation in numpy (the benchmark compares the two; the
-kernel is kept because it is faster, see ``benchmarks/bench_vmm.py``). Drawing uint64 words with the
-Generator and turning them into normals in the kernel (Box–Muller) was measured slower than numpy's
-float32 ziggurat (log, sqrt, sin, cos per pair) and dropped. The kernels are single-threaded:
-run right after a BLAS call, ``parallel=True`` versions competed with BLAS's spinning threads and
-were slower in the same-run A/B (vmm_noisy_8b 7.0 vs 6.3 baselines, vmm_bitserial_4b 25.4 vs 18.3).
+``sense_accumulate`` takes its standard normals ``z`` from the caller; ``sense_accumulate_noisy`` draws
+them in place from xoshiro256** streams seeded by the caller's Generator (:mod:`crossbar_sim.normals`),
+one stream per fixed block of channels, and runs without the GIL so blocks of channels can be sensed in
+parallel threads. ``sense_accumulate_numpy`` is the computation in numpy, the slow twin in the tests
+(the benchmark compares it with the kernel).
 """
 
 from __future__ import annotations
@@ -16,6 +14,8 @@ import math
 
 import numba
 import numpy as np
+
+from crossbar_sim.normals import DENSITY, EDGES, standard_normal
 
 
 @numba.njit(fastmath=True, cache=True)
@@ -48,6 +48,39 @@ def sense_accumulate(mean_A, var_A2, z, noisy, quantise, lsb_A, code_min, code_m
             out[c, n] += plane_weight * vector_scale[n] * current
         clipped[c] = count
     return clipped.sum()
+
+
+@numba.njit(fastmath=True, nogil=True, cache=True)
+def sense_accumulate_noisy(mean_A, var_A2, states, rows_per_stream, first_stream, stop_stream, quantise,
+                           lsb_A, code_min, code_max, plane_weight, vector_scale, out):  # pragma: no cover
+    """:func:`sense_accumulate` with read noise, z drawn here: channel c takes its normals, in vector order,
+    from ``states[c // rows_per_stream]``. Senses the channels of streams [first_stream, stop_stream);
+    returns their clipped conversions.
+    """
+    n_ch, n_vec = mean_A.shape
+    z = np.empty(n_vec)  # one channel's normals, drawn first so the sensing loop below vectorises
+    count = 0
+    for c in range(first_stream * rows_per_stream, min(stop_stream * rows_per_stream, n_ch)):
+        state = states[c // rows_per_stream]
+        s0, s1, s2, s3 = state[0], state[1], state[2], state[3]
+        for n in range(n_vec):
+            z[n], s0, s1, s2, s3 = standard_normal(s0, s1, s2, s3, EDGES, DENSITY)
+        state[0], state[1], state[2], state[3] = s0, s1, s2, s3
+        lsb = lsb_A[c]
+        inv = 1.0 / lsb
+        for n in range(n_vec):
+            current = np.float64(mean_A[c, n]) + math.sqrt(max(np.float64(var_A2[c, n]), 0.0)) * z[n]
+            if quantise:
+                code = math.floor(current * inv + 0.5)
+                if code > code_max:
+                    code = code_max
+                    count += 1
+                elif code < code_min:
+                    code = code_min
+                    count += 1
+                current = code * lsb
+            out[c, n] += plane_weight * vector_scale[n] * current
+    return count
 
 
 def sense_accumulate_numpy(mean_A, var_A2, z, noisy, quantise, lsb_A, code_min, code_max,

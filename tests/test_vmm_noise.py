@@ -102,3 +102,21 @@ def test_reads_are_reproducible_from_the_seed() -> None:
     assert not np.array_equal(first, second)  # fresh noise at every read
     np.testing.assert_array_equal(first, b.matmul(x))
     np.testing.assert_array_equal(second, b.matmul(x))
+
+
+@pytest.mark.parametrize("mode", ["bit_serial", "dac"])
+def test_reads_do_not_depend_on_the_sensing_thread_count(monkeypatch, mode) -> None:
+    from crossbar_sim import analog_matrix
+    from crossbar_sim.hardware import InputConfig
+
+    w = np.random.default_rng(0).standard_normal((300, 40))  # 300 channels: 5 noise streams
+    x = np.random.default_rng(1).standard_normal((40, 25))
+    hw = HardwareConfig(input=InputConfig(mode=mode, bits=4))
+    reads = []
+    for threads in (1, 2, 3):
+        monkeypatch.setattr(analog_matrix, "SENSE_THREADS", threads)
+        m = AnalogMatrix.from_weights(w, hw, np.random.default_rng(5))
+        assert len(m._fast[0][1]) == threads
+        reads.append(m.matmul(x))
+    np.testing.assert_allclose(reads[1], reads[0], rtol=1e-6, atol=1e-6 * np.abs(reads[0]).max())
+    np.testing.assert_allclose(reads[2], reads[0], rtol=1e-6, atol=1e-6 * np.abs(reads[0]).max())
