@@ -18,6 +18,7 @@ from benchmarks.timing import bench_line, best_of, best_of_pair
 from crossbar_sim.analog_matrix import AnalogMatrix
 from crossbar_sim.hardware import ADCConfig, ArrayConfig, HardwareConfig, InputConfig, ReadNoiseConfig
 from crossbar_sim.kernels import sense_accumulate, sense_accumulate_numpy
+from crossbar_sim.normals import fill_standard_normal, stream_states
 
 N_VECTORS = 1000
 PER_CELL_VECTORS = 10
@@ -80,6 +81,15 @@ def _kernel(rng: np.random.Generator) -> str:
     return bench_line("sense_kernel_numba_vs_numpy", numba_s, numpy_s)
 
 
+def _normals(rng: np.random.Generator) -> str:
+    """In-kernel normals (xoshiro256** + ziggurat, float64) against numpy's float32 ziggurat, 512×1000."""
+    out = np.empty((512, N_VECTORS))
+    kernel_s, numpy_s = best_of_pair(
+        lambda: fill_standard_normal(stream_states(rng, 8), 64, out),
+        lambda: rng.standard_normal((512, N_VECTORS), dtype=np.float32))
+    return bench_line("normals_kernel_vs_numpy", kernel_s, numpy_s)
+
+
 def run() -> list[str]:
     rng = np.random.default_rng(2023)
     return [
@@ -88,4 +98,5 @@ def run() -> list[str]:
         *_irdrop(rng),
         _per_cell(rng),
         _kernel(rng),
+        _normals(rng),
     ]

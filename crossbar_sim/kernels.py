@@ -18,6 +18,30 @@ import numpy as np
 from crossbar_sim.normals import DENSITY, EDGES, standard_normal
 
 
+@numba.njit(inline="always")
+def _sense_row(mean_A, var_A2, z, noisy, quantise, lsb_A, code_min, code_max, plane_weight, vector_scale,
+               out):  # pragma: no cover - compiled
+    """One channel's conversions: out[n] += plane_weight·vector_scale[n]·ADC(mean + sqrt(var)·z); returns
+    the clipped ones. var and z are only read when ``noisy``; lsb_A is a scalar here."""
+    inv = 1.0 / lsb_A
+    count = 0
+    for n in range(mean_A.size):
+        current = np.float64(mean_A[n])
+        if noisy:
+            current += math.sqrt(max(np.float64(var_A2[n]), 0.0)) * z[n]
+        if quantise:
+            code = math.floor(current * inv + 0.5)
+            if code > code_max:
+                code = code_max
+                count += 1
+            elif code < code_min:
+                code = code_min
+                count += 1
+            current = code * lsb_A
+        out[n] += plane_weight * vector_scale[n] * current
+    return count
+
+
 @numba.njit(fastmath=True, cache=True)
 def sense_accumulate(mean_A, var_A2, z, noisy, quantise, lsb_A, code_min, code_max,
                      plane_weight, vector_scale, out):  # pragma: no cover - compiled
@@ -26,28 +50,15 @@ def sense_accumulate(mean_A, var_A2, z, noisy, quantise, lsb_A, code_min, code_m
     mean_A, var_A2, z: (channels, batch); var and z are only read when ``noisy``. lsb_A: (channels,)
     amperes per code, used when ``quantise`` (codes round half up, clipped to [code_min, code_max]).
     """
-    n_ch, n_vec = mean_A.shape
-    clipped = np.zeros(n_ch, np.int64)
-    for c in range(n_ch):
-        lsb = lsb_A[c]
-        inv = 1.0 / lsb
-        count = 0
-        for n in range(n_vec):
-            current = np.float64(mean_A[c, n])
-            if noisy:
-                current += math.sqrt(max(np.float64(var_A2[c, n]), 0.0)) * z[c, n]
-            if quantise:
-                code = math.floor(current * inv + 0.5)
-                if code > code_max:
-                    code = code_max
-                    count += 1
-                elif code < code_min:
-                    code = code_min
-                    count += 1
-                current = code * lsb
-            out[c, n] += plane_weight * vector_scale[n] * current
-        clipped[c] = count
-    return clipped.sum()
+    clipped = 0
+    for c in range(mean_A.shape[0]):
+        if noisy:
+            clipped += _sense_row(mean_A[c], var_A2[c], z[c], True, quantise, lsb_A[c], code_min, code_max,
+                                  plane_weight, vector_scale, out[c])
+        else:
+            clipped += _sense_row(mean_A[c], mean_A[c], mean_A[c], False, quantise, lsb_A[c], code_min,
+                                  code_max, plane_weight, vector_scale, out[c])
+    return clipped
 
 
 @numba.njit(fastmath=True, nogil=True, cache=True)
@@ -58,7 +69,7 @@ def sense_accumulate_noisy(mean_A, var_A2, states, rows_per_stream, first_stream
     returns their clipped conversions.
     """
     n_ch, n_vec = mean_A.shape
-    z = np.empty(n_vec)  # one channel's normals, drawn first so the sensing loop below vectorises
+    z = np.empty(n_vec)  # one channel's normals, drawn first so the sensing loop vectorises
     count = 0
     for c in range(first_stream * rows_per_stream, min(stop_stream * rows_per_stream, n_ch)):
         state = states[c // rows_per_stream]
@@ -66,20 +77,8 @@ def sense_accumulate_noisy(mean_A, var_A2, states, rows_per_stream, first_stream
         for n in range(n_vec):
             z[n], s0, s1, s2, s3 = standard_normal(s0, s1, s2, s3, EDGES, DENSITY)
         state[0], state[1], state[2], state[3] = s0, s1, s2, s3
-        lsb = lsb_A[c]
-        inv = 1.0 / lsb
-        for n in range(n_vec):
-            current = np.float64(mean_A[c, n]) + math.sqrt(max(np.float64(var_A2[c, n]), 0.0)) * z[n]
-            if quantise:
-                code = math.floor(current * inv + 0.5)
-                if code > code_max:
-                    code = code_max
-                    count += 1
-                elif code < code_min:
-                    code = code_min
-                    count += 1
-                current = code * lsb
-            out[c, n] += plane_weight * vector_scale[n] * current
+        count += _sense_row(mean_A[c], var_A2[c], z, True, quantise, lsb_A[c], code_min, code_max,
+                            plane_weight, vector_scale, out[c])
     return count
 
 
