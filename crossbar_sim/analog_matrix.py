@@ -34,6 +34,7 @@ recorded (they are a one-off profiling pass).
 from __future__ import annotations
 
 import functools
+import os
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -62,6 +63,15 @@ MIN_FULL_SCALE_A = 1e-18  # full-scale floor for an all-zero tile (keeps the LSB
 CHANNELS_PER_STREAM = 64  # read-noise normals: one xoshiro256** stream per block of 64 channels
 SENSE_THREADS = 2  # blocks of channels are sensed in this many threads (results do not depend on it)
 _POOL = ThreadPoolExecutor(max_workers=SENSE_THREADS)
+
+
+def _new_pool_after_fork() -> None:
+    """A forked child inherits the pool but not its threads: give it a pool of its own."""
+    global _POOL
+    _POOL = ThreadPoolExecutor(max_workers=SENSE_THREADS)
+
+
+os.register_at_fork(after_in_child=_new_pool_after_fork)
 
 
 @functools.cache

@@ -120,3 +120,27 @@ def test_reads_do_not_depend_on_the_sensing_thread_count(monkeypatch, mode) -> N
         reads.append(m.matmul(x))
     np.testing.assert_allclose(reads[1], reads[0], rtol=1e-6, atol=1e-6 * np.abs(reads[0]).max())
     np.testing.assert_allclose(reads[2], reads[0], rtol=1e-6, atol=1e-6 * np.abs(reads[0]).max())
+
+
+def _read_in_child(queue, w, x) -> None:
+    m = AnalogMatrix.from_weights(w, HardwareConfig(), np.random.default_rng(5))
+    queue.put(m.matmul(x))
+
+
+def test_reads_work_in_a_forked_child_after_the_parent_has_read() -> None:
+    import multiprocessing
+
+    w = np.random.default_rng(0).standard_normal((200, 30))
+    x = np.random.default_rng(1).standard_normal((30, 4))
+    parent = AnalogMatrix.from_weights(w, HardwareConfig(), np.random.default_rng(5)).matmul(x)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_read_in_child, args=(queue, w, x))
+    child.start()
+    try:
+        result = queue.get(timeout=30)  # a child waiting on the parent's pool threads would time out
+        child.join(timeout=30)
+        assert child.exitcode == 0
+    finally:
+        child.kill()
+    np.testing.assert_array_equal(result, parent)
