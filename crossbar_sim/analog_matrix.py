@@ -33,7 +33,6 @@ recorded (they are a one-off profiling pass).
 
 from __future__ import annotations
 
-import functools
 import os
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -41,8 +40,8 @@ from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
-from threadpoolctl import ThreadpoolController
 
+from crossbar_sim.blas import single_threaded_blas
 from crossbar_sim.hardware import HardwareConfig
 from crossbar_sim.irdrop import IRDropSolution, solve_ir_drop_many
 from crossbar_sim.kernels import sense_accumulate, sense_accumulate_noisy, sense_accumulate_numpy
@@ -72,11 +71,6 @@ def _new_pool_after_fork() -> None:
 
 
 os.register_at_fork(after_in_child=_new_pool_after_fork)
-
-
-@functools.cache
-def _blas() -> ThreadpoolController:
-    return ThreadpoolController()
 
 
 @dataclass(frozen=True, eq=False)
@@ -401,7 +395,7 @@ class AnalogMatrix:
                 vector_scale, acc)
         if len(ranges) == 1:
             return _read_range(ranges[0], *args)
-        with _blas().limit(limits=1, user_api="blas"):
+        with single_threaded_blas():
             jobs = [_POOL.submit(_read_range, r, *args) for r in ranges]
             return sum(job.result() for job in jobs)
 

@@ -37,8 +37,8 @@ import numba
 import numpy as np
 import scipy.sparse as sp
 import scipy.sparse.linalg as spla
-from threadpoolctl import threadpool_limits
 
+from crossbar_sim.blas import single_threaded_blas
 from crossbar_sim.lapack import cholesky_lower, cholesky_solve, pack_lower, packed_cholesky_solve
 from crossbar_sim.wires import WireParasitics
 from device_models.errors import ParameterError, check_int
@@ -281,7 +281,7 @@ def solve_ir_drop_many(conductances_S: Sequence[np.ndarray], wires: WireParasiti
     arrays = [check_conductance(g) for g in conductances_S]
     wires = check_wires(wires)
     workers = usable_cores() if workers is None else check_int("workers", workers, minimum=1)
-    with threadpool_limits(limits=1, user_api="blas"):
+    with single_threaded_blas():
         if workers == 1 or len(arrays) < 2:
             results = [_solve(g, wires) for g in arrays]
         else:
