@@ -10,7 +10,7 @@ from matplotlib.figure import Figure
 
 from crossbar_sim.analog_matrix import AnalogMatrix
 from crossbar_sim.irdrop import check_row_voltages, solve_ir_drop
-from crossbar_sim.plots.device import _save
+from crossbar_sim.plots.figures import plot_array_map, save_figure
 from crossbar_sim.wires import WireParasitics
 
 _MICRO = 1e6  # siemens -> microsiemens
@@ -41,14 +41,9 @@ def plot_ir_drop_map(conductance_S: np.ndarray, wires: WireParasitics, path: str
     Rows are word lines driven from the left, columns bit lines sensed at the bottom. Returns the PNG path.
     """
     percent = cell_voltage_percent(conductance_S, wires, v_rows)
-    fig = Figure(figsize=(5.4, 4.6), layout="constrained")
-    ax = fig.add_subplot()
-    image = ax.imshow(percent, cmap="magma", interpolation="nearest", aspect="auto")
-    fig.colorbar(image, ax=ax, label="cell voltage (% of applied)")
-    ax.set_xlabel("column (bit line)")
-    ax.set_ylabel("row (word line)")
-    ax.set_title(f"{title}: min {np.nanmin(percent):.2f} %")
-    return _save(fig, path, dpi=150)
+    return plot_array_map(percent, path, "cell voltage (% of applied)",
+                          f"{title}: min {np.nanmin(percent):.2f} %", cmap="magma",
+                          xlabel="column (bit line)", ylabel="row (word line)")
 
 
 def plot_tile_conductances(matrix: AnalogMatrix, path: str | os.PathLike[str],
@@ -76,4 +71,4 @@ def plot_tile_conductances(matrix: AnalogMatrix, path: str | os.PathLike[str],
             ax.tick_params(labelsize=6)
     fig.colorbar(image, ax=axes, label="conductance (µS)", shrink=0.9)
     fig.suptitle(title or f"{matrix.name}: {n_rows} x {n_cols} tiles")
-    return _save(fig, path, dpi=120)
+    return save_figure(fig, path, dpi=120)

@@ -6,18 +6,11 @@ import os
 from pathlib import Path
 
 import numpy as np
-from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from crossbar_sim.plots.figures import plot_array_map, save_figure
+
 _MICRO = 1e6  # siemens -> microsiemens
-
-
-def _save(fig: Figure, path: str | os.PathLike[str], dpi: int = 100) -> Path:
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    FigureCanvasAgg(fig)
-    fig.savefig(out, format="png", dpi=dpi)
-    return out
 
 
 def plot_conductance_histogram(conductance_S: np.ndarray, path: str | os.PathLike[str], bins: int = 100,
@@ -36,18 +29,10 @@ def plot_conductance_histogram(conductance_S: np.ndarray, path: str | os.PathLik
     if log_counts:
         ax.set_yscale("log")
     ax.set_title(title)
-    return _save(fig, path)
+    return save_figure(fig, path)
 
 
 def plot_conductance_map(conductance_S: np.ndarray, path: str | os.PathLike[str],
                          title: str = "Conductance map") -> Path:
     """Colour map of a 2-D conductance array (given in S, colour bar in µS); returns the PNG path."""
-    g_uS = np.asarray(conductance_S, dtype=float) * _MICRO
-    fig = Figure(figsize=(5.4, 4.6), layout="constrained")
-    ax = fig.add_subplot()
-    image = ax.imshow(g_uS, cmap="viridis", interpolation="nearest", aspect="auto")
-    fig.colorbar(image, ax=ax, label="conductance (µS)")
-    ax.set_xlabel("column")
-    ax.set_ylabel("row")
-    ax.set_title(title)
-    return _save(fig, path, dpi=150)
+    return plot_array_map(np.asarray(conductance_S, dtype=float) * _MICRO, path, "conductance (µS)", title)
