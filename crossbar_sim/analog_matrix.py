@@ -77,7 +77,7 @@ os.register_at_fork(after_in_child=_new_pool_after_fork)
 class _ChannelRange:
     """Channels [start, stop) of a row block, read by one thread, and their per-level matrices.
 
-    start is a multiple of CHANNELS_PER_STREAM: the range owns streams [first_stream, stop_stream).
+    start is a multiple of CHANNELS_PER_STREAM, so the range owns whole noise streams (``streams``).
     mean: A per level, var: A² per level², stacked: [mean; var] for 0/1 planes; each (channels, rows).
     """
 

@@ -185,7 +185,8 @@ def _sweep_kernel(g: np.ndarray, lam: np.ndarray, rho: np.ndarray, logc: np.ndar
     no transfer) holds the Norton equivalent of rows 0..i seen from the bit-line nodes of row i:
     conductance Delta (C, C), short-circuit currents per unit input (one column per row) and for all rows
     at 1 V. Crossing a segment of conductance g maps both by ``(I + Delta / g)^-1`` (Cholesky); the factors
-    are kept, packed, for the back substitution. ``info`` is LAPACK's (0 unless a factorisation failed).
+    are kept, packed, for the back substitution. ``info`` is the first non-zero LAPACK status (then the
+    arrays are incomplete), else 0.
     """
     n_rows, n_cols = g.shape
     n_blocks = g_below.size
@@ -207,15 +208,20 @@ def _sweep_kernel(g: np.ndarray, lam: np.ndarray, rho: np.ndarray, logc: np.ndar
                 for j in range(k, n_cols):
                     matrix[j, k] = work[j, k] / g_below[i]
                 matrix[k, k] += 1.0
-            info = max(info, cholesky_lower(matrix))  # I + Delta / g is positive definite
-            info = max(info, cholesky_solve(matrix, work, n_cols + 2 + i))
+            info = cholesky_lower(matrix)  # I + Delta / g is positive definite
+            if info == 0:
+                info = cholesky_solve(matrix, work, n_cols + 2 + i)
+            if info != 0:
+                return work[:, n_cols + 1:].T.copy(), np.zeros((n_rows, n_cols)), info
             pack_lower(matrix, factors[i])
     bit_V = np.zeros((n_rows, n_cols))
     below = np.zeros(n_cols)  # bit-line voltages of the next row down (0 V: the virtual grounds)
     for i in range(n_blocks - 1, -1, -1):
         if np.isfinite(g_below[i]):
             below = norton[i] / g_below[i] + below
-            info = max(info, packed_cholesky_solve(factors[i], below))
+            info = packed_cholesky_solve(factors[i], below)
+            if info != 0:
+                break
         bit_V[i] = below
     return work[:, n_cols + 1:].T.copy(), bit_V, info
 
