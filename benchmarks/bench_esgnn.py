@@ -16,12 +16,12 @@ from dataclasses import replace
 from pathlib import Path
 
 from benchmarks.timing import best_of_pair
-from crossbar_sim.config import read_experiment_file
 from crossbar_sim.esgnn.datasets import load_dataset
 from crossbar_sim.esgnn.matrices import IdealMatrix
 from crossbar_sim.esgnn.runner import build_reservoir, input_width, run_repeat, workload_splits
 from crossbar_sim.esgnn.tasks import evaluate_splits, graph_states_and_embeddings
-from crossbar_sim.experiment import ExperimentConfig, run_experiment
+from crossbar_sim.study.config import read_experiment_file
+from crossbar_sim.study.experiment import ExperimentConfig, run_experiment
 
 PAPER_DIR = Path(__file__).resolve().parent.parent / "experiments" / "paper"
 SEED = 0

@@ -13,8 +13,8 @@ import numpy as np
 from threadpoolctl import threadpool_limits
 
 from benchmarks.timing import best_of, best_of_pair
-from crossbar_sim.irdrop import solve_ir_drop
-from crossbar_sim.wires import WireParasitics
+from crossbar_sim.circuit.irdrop import solve_ir_drop
+from crossbar_sim.circuit.wires import WireParasitics
 
 BASE_N = 512
 

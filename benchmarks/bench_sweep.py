@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import os
+import sys
 import tempfile
 import time
 from pathlib import Path
 
-from crossbar_sim.config import parse_experiment_document
-from crossbar_sim.sweep import expand_sweep, run_sweep
+from crossbar_sim.study.config import RUNNERS_ENV, parse_experiment_document
+from crossbar_sim.study.sweep import expand_sweep, run_sweep
+
+TESTS = Path(__file__).resolve().parent.parent / "tests"  # the toy runner is a test plugin
 
 POINTS = 24
 WORK_S = 0.2
@@ -27,6 +31,9 @@ def _timed_sweep(db: Path, workers: int) -> float:
 
 def run() -> list[str]:
     """One BENCH line: wall time of a serial and a 2-process sweep (process start-up included)."""
+    if str(TESTS) not in sys.path:
+        sys.path.insert(0, str(TESTS))
+    os.environ[RUNNERS_ENV] = "toy=toy_runner"
     with tempfile.TemporaryDirectory() as tmp:
         serial = _timed_sweep(Path(tmp) / "serial.sqlite", workers=1)
         parallel = _timed_sweep(Path(tmp) / "parallel.sqlite", workers=2)

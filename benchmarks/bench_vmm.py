@@ -15,10 +15,12 @@ import time
 import numpy as np
 
 from benchmarks.timing import bench_line, best_of, best_of_pair
-from crossbar_sim.analog_matrix import AnalogMatrix
-from crossbar_sim.hardware import ADCConfig, ArrayConfig, HardwareConfig, InputConfig, ReadNoiseConfig
-from crossbar_sim.kernels import sense_accumulate, sense_accumulate_numpy
-from crossbar_sim.normals import fill_standard_normal, stream_states
+from crossbar_sim.analog.hardware import HardwareConfig
+from crossbar_sim.analog.matrix import AnalogMatrix
+from crossbar_sim.circuit.config import ArrayConfig
+from crossbar_sim.periphery.config import ADCConfig, InputConfig, ReadNoiseConfig
+from crossbar_sim.periphery.normals import fill_standard_normal, stream_states
+from crossbar_sim.periphery.sensing import sense_accumulate, sense_accumulate_numpy
 
 N_VECTORS = 1000
 PER_CELL_VECTORS = 10

@@ -13,35 +13,36 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from crossbar_sim.config import ConfigError, ExperimentFile, dump_dataclass, read_experiment_file
+from crossbar_sim.study.config import ConfigError, ExperimentFile, dump_dataclass, read_experiment_file
 from device_models.errors import ParameterError
 
 PROG = "crossbar-sim"
 
 MAIN_EPILOG = """\
-examples:
-  crossbar-sim validate experiments/esgnn_mutag.yaml      # check a file, count its sweep points
-  crossbar-sim run experiments/esgnn_mutag.yaml --json    # one experiment, metrics as JSON
-  crossbar-sim sweep experiments/noise.yaml --workers 2   # all points into results/<name>.sqlite
-  crossbar-sim export results/noise.sqlite --csv results/noise.csv
-  crossbar-sim plot metric results/noise.sqlite --metric accuracy.mean --x device.read_noise.relative_sigma
-  crossbar-sim info                                       # versions, data paths, numba, ngspice
+examples: (from a checkout; datasets are read from $CROSSBAR_SIM_DATA)
+  crossbar-sim validate experiments/sweeps/read_noise.yaml   # check a file, count its sweep points
+  crossbar-sim run experiments/paper/mutag.yaml --json       # one experiment, metrics as JSON
+  crossbar-sim sweep experiments/sweeps/read_noise.yaml --workers 2   # into results/<sweep name>.sqlite
+  crossbar-sim export results/mutag_read_noise.sqlite --csv results/read_noise.csv
+  crossbar-sim plot metric results/mutag_read_noise.sqlite --metric accuracy.mean \\
+      --x hardware.read_noise.relative_sigma
+  crossbar-sim info                                          # versions, data paths, numba, ngspice
 
 An experiment file has a top-level `experiment:` mapping (the experiment's config), an optional
-`runner:` (default esgnn; `toy` is a quick stand-in) and an optional `sweep:` section:
+`runner:` (default esgnn; plugins add others) and an optional `sweep:` section:
 
-  runner: toy
   experiment:
-    noise: {preset: quiet}
-    read_voltage_mV: 150        # unit suffixes are converted to SI (read_voltage_V = 0.15)
+    workload: {dataset: MUTAG}
+    hardware:
+      array: {read_voltage_mV: 150}   # unit suffixes are converted to SI (read_voltage_V = 0.15)
   sweep:
     repeats: 3                  # runs per parameter set, each with its own derived seed
     grid:                       # Cartesian product of axes over dotted key paths
-      x: {start: 0, stop: 1, num: 5}
-      noise.sigma: [0.0, 0.1]
+      hardware.read_noise.relative_sigma: {start: 0, stop: 0.1, num: 5}
+      hardware.adc.bits: [6, 8]
     zip:                        # advanced together (equal lengths)
-      y: {start: 1e-3, stop: 1, num: 4, log: true}
-      shape: [bump, ridge, bump, ridge]
+      hardware.array.wires.wordline_segment_ohm: [0.5, 1, 2]
+      hardware.array.wires.bitline_segment_ohm: [0.5, 1, 2]
 """
 
 
@@ -159,7 +160,7 @@ def _read(path: str) -> ExperimentFile:
 
 
 def _plan(path: str, seed: int | None) -> Any:
-    from crossbar_sim.sweep.expand import expand_sweep
+    from crossbar_sim.study.sweep.expand import expand_sweep
 
     file = _read(path)
     try:
@@ -169,7 +170,7 @@ def _plan(path: str, seed: int | None) -> Any:
 
 
 def _to_json(value: Any) -> str:
-    from crossbar_sim.sweep.store import to_json
+    from crossbar_sim.study.sweep.store import to_json
 
     return to_json(value)
 
@@ -178,7 +179,7 @@ _DETAIL_KEYS = ("energy_report", "split_accuracies")  # in the JSON document, no
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from crossbar_sim.sweep.store import flatten
+    from crossbar_sim.study.sweep.store import flatten
 
     file = _read(args.config)
     try:
@@ -189,13 +190,13 @@ def _cmd_run(args: argparse.Namespace) -> int:
     if seed < 0:
         raise ConfigError("--seed", seed, "must be an integer >= 0")
     metrics = file.runner.run(config, seed)
-    from crossbar_sim import __version__
+    from crossbar_sim.common.version import __version__
 
     document = {**metrics, "runner": file.runner.name, "seed": seed, "version": __version__,
                 "config": dump_dataclass(config)}
     text = json.dumps(json.loads(_to_json(document)), indent=2)
     if args.out:
-        from crossbar_sim.sweep.atomic import atomic_output
+        from crossbar_sim.common.atomic import atomic_output
 
         with atomic_output(args.out) as tmp:
             tmp.write_text(text + "\n", encoding="utf-8")
@@ -214,7 +215,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from crossbar_sim.sweep.execute import run_sweep
+    from crossbar_sim.study.sweep.execute import run_sweep
 
     plan = _plan(args.file, args.seed)
     db = Path(args.db) if args.db else Path("results") / f"{plan.name}.sqlite"
@@ -247,7 +248,7 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_export(args: argparse.Namespace) -> int:
-    from crossbar_sim.sweep.store import export_csv
+    from crossbar_sim.study.sweep.store import export_csv
 
     rows = export_csv(args.db, args.out)
     if not args.quiet:
@@ -260,14 +261,14 @@ def _plot_out(args: argparse.Namespace, default: str) -> str:
 
 
 def _cmd_plot_metric(args: argparse.Namespace) -> int:
-    from crossbar_sim.sweep.plots import plot_metric
+    from crossbar_sim.plots.sweep import plot_metric
 
     print(plot_metric(args.db, args.metric, args.x, _plot_out(args, f"_{args.metric}_vs_{args.x}.png")))
     return 0
 
 
 def _cmd_plot_heatmap(args: argparse.Namespace) -> int:
-    from crossbar_sim.sweep.plots import plot_heatmap
+    from crossbar_sim.plots.sweep import plot_heatmap
 
     out = _plot_out(args, f"_{args.metric}_{args.x}_{args.y}.png")
     print(plot_heatmap(args.db, args.metric, args.x, args.y, out))
@@ -337,8 +338,9 @@ def _collect_info() -> dict[str, dict[str, Any]]:
 
     import numba
 
-    from crossbar_sim import __version__, data_paths
-    from crossbar_sim.config import runner_names
+    from crossbar_sim.common import data_paths
+    from crossbar_sim.common.version import __version__
+    from crossbar_sim.study.config import runner_names
 
     versions = {"crossbar-sim": __version__, "python": platform.python_version()}
     for package in ("numpy", "scipy", "numba", "matplotlib", "pyyaml", "dask", "distributed"):

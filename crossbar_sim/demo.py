@@ -17,11 +17,11 @@ from pathlib import Path
 
 import numpy as np
 
-from crossbar_sim.config import ConfigError, read_experiment_file
 from crossbar_sim.energy import EnergyReport, format_table
-from crossbar_sim.experiment import ExperimentConfig, run_experiment
 from crossbar_sim.plots.device import plot_conductance_histogram, plot_conductance_map
 from crossbar_sim.plots.energy import plot_energy_breakdown, plot_energy_comparison
+from crossbar_sim.study.config import ConfigError, read_experiment_file
+from crossbar_sim.study.experiment import ExperimentConfig, run_experiment
 
 PAPER = {"accuracy": 0.9211, "baseline": 0.9213, "analog_J": 34.44e-6, "gpu_J": 74.32e-6}
 

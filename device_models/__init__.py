@@ -3,6 +3,7 @@
 This package knows nothing of crossbars and imports nothing from ``crossbar_sim``.
 """
 
+from device_models import paper_data  # noqa: E402 - the measured data of Wang et al. 2023, read in place
 from device_models.breakdown import BreakdownVoltageModel
 from device_models.calibration import calibrate_from_measurements, fit_breakdown, fit_formed
 from device_models.conductance import FormedConductanceModel, PristineConductanceModel
@@ -26,4 +27,5 @@ __all__ = [
     "calibrate_from_measurements",
     "fit_breakdown",
     "fit_formed",
+    "paper_data",
 ]

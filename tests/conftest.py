@@ -11,6 +11,9 @@ import pytest
 _HERE = Path(__file__).resolve().parent
 _SHARED = _HERE.parent.parent / "shared"
 
+# The toy runner (tests/toy_runner.py) is a plugin runner; sweep workers inherit the variable.
+os.environ["CROSSBAR_SIM_RUNNERS"] = "toy=toy_runner"
+
 # Running pytest by hand from a checkout beside ../shared behaves like make.
 for _var, _sub in (("CROSSBAR_SIM_DATA", "datasets"), ("CROSSBAR_SIM_PAPER_DATA", "paper_data")):
     if not os.environ.get(_var) and (_SHARED / _sub).is_dir():

@@ -6,7 +6,7 @@ import numpy as np  # noqa: F401  (loads numpy's BLAS before the controller look
 import scipy.linalg  # noqa: F401  (and scipy's)
 from threadpoolctl import threadpool_info
 
-from crossbar_sim.blas import single_threaded_blas
+from crossbar_sim.common.blas import single_threaded_blas
 
 
 def _blas_threads() -> list[int]:

@@ -234,7 +234,7 @@ def test_errors_through_a_real_process(prefix: list[str], case: str, tmp_path: P
     text, _, fragment = CASES[case]
     (tmp_path / "s.yaml").write_text(text)
     before = _files(tmp_path)
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")])}
     proc = subprocess.run([*prefix, "sweep", "s.yaml"], cwd=tmp_path, env=env, capture_output=True,
                           text=True, timeout=120)
     assert proc.returncode == 2

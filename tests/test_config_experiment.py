@@ -7,7 +7,7 @@ from dataclasses import dataclass
 
 import pytest
 
-from crossbar_sim.config import (
+from crossbar_sim.study.config import (
     ConfigError,
     experiment_class,
     get_runner,

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from crossbar_sim.config import (
+from crossbar_sim.study.config import (
     ALLOW_NONFINITE,
     ConfigError,
     dump_dataclass,

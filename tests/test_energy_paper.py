@@ -6,6 +6,7 @@ import json
 from pathlib import Path
 
 import pytest
+from paper_shapes import collab_shape, cora_shape, mutag_shape
 
 from crossbar_sim.energy import (
     PAPER_RESERVOIR_OPS,
@@ -18,7 +19,6 @@ from crossbar_sim.energy import (
     load_technology,
 )
 from crossbar_sim.energy.calibration import fit_adc_fom
-from crossbar_sim.energy.shapes import collab_shape, cora_shape, mutag_shape
 from crossbar_sim.plots.energy import plot_energy_breakdown, plot_energy_comparison
 
 #: (analogue, GPU) totals in joules, Wang et al. 2023.

@@ -10,6 +10,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crossbar_sim.analog.ledger import AnalogReadEvents, EventLedger, TileGeometry
 from crossbar_sim.energy import (
     AnalogTechnology,
     EsgnnShape,
@@ -21,7 +22,6 @@ from crossbar_sim.energy import (
 )
 from crossbar_sim.energy.technology import si_key, technology_from_dict
 from crossbar_sim.energy.workload import matrix_read_events
-from crossbar_sim.ledger import AnalogReadEvents, EventLedger, TileGeometry
 from device_models.errors import ParameterError
 
 TECH = AnalogTechnology()

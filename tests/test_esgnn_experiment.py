@@ -11,7 +11,7 @@ from crossbar_sim.esgnn.datasets import graphs_from_adjacency
 from crossbar_sim.esgnn.reservoir import ReservoirConfig
 from crossbar_sim.esgnn.runner import WeightsConfig, WorkloadConfig, build_reservoir
 from crossbar_sim.esgnn.tasks import graph_splits
-from crossbar_sim.experiment import EnergyConfig, ExperimentConfig, run_experiment
+from crossbar_sim.study.experiment import EnergyConfig, ExperimentConfig, run_experiment
 from device_models import RRAMDeviceModel
 from device_models.errors import ParameterError
 

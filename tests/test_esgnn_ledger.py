@@ -11,13 +11,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from paper_shapes import mutag_shape
 
-from crossbar_sim.energy.shapes import mutag_shape
+from crossbar_sim.analog.hardware import HardwareConfig
+from crossbar_sim.analog.ledger import AnalogReadEvents, EventLedger
+from crossbar_sim.circuit.config import ArrayConfig
 from crossbar_sim.energy.workload import HardwareMapping, esgnn_ledger
 from crossbar_sim.esgnn.datasets import load_dataset
 from crossbar_sim.esgnn.runner import WeightsConfig, WorkloadConfig, run_repeat, workload_splits
-from crossbar_sim.hardware import ArrayConfig, HardwareConfig, InputConfig
-from crossbar_sim.ledger import AnalogReadEvents, EventLedger
+from crossbar_sim.periphery.config import InputConfig
 from device_models import RRAMDeviceModel
 
 EXACT_FIELDS = ("geometry", "bit_planes", "vectors", "read_cycles", "adc_conversions", "shift_adds",

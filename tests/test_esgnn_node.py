@@ -12,7 +12,7 @@ from crossbar_sim.esgnn.matrices import IdealMatrix
 from crossbar_sim.esgnn.reservoir import ReservoirConfig
 from crossbar_sim.esgnn.runner import WorkloadConfig
 from crossbar_sim.esgnn.tasks import ReadoutConfig, node_features_for_readout, node_split
-from crossbar_sim.experiment import ExperimentConfig, run_experiment
+from crossbar_sim.study.experiment import ExperimentConfig, run_experiment
 
 
 @pytest.fixture(scope="module")

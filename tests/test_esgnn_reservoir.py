@@ -9,12 +9,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crossbar_sim.analog_matrix import AnalogMatrix
+from crossbar_sim.analog.hardware import HardwareConfig
+from crossbar_sim.analog.matrix import AnalogMatrix
 from crossbar_sim.esgnn.datasets import GraphDataset, graphs_from_adjacency, load_dataset
 from crossbar_sim.esgnn.matrices import IdealMatrix
 from crossbar_sim.esgnn.reservoir import ReservoirConfig
 from crossbar_sim.esgnn.tasks import graph_states_and_embeddings
-from crossbar_sim.hardware import HardwareConfig
 from device_models import RRAMDeviceModel
 
 

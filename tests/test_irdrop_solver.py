@@ -8,15 +8,15 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from mna_reference import column_currents_reference
 
-from crossbar_sim.irdrop import (
+from crossbar_sim.circuit.irdrop import (
     _add_row_response,
-    column_currents_reference,
     effective_conductance,
     solve_ir_drop,
     solve_ir_drop_many,
 )
-from crossbar_sim.wires import WireParasitics
+from crossbar_sim.circuit.wires import WireParasitics
 from device_models.errors import ParameterError
 
 FIXTURES = sorted((Path(__file__).parent / "fixtures" / "ngspice").glob("*.npz"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from crossbar_sim.lapack import cholesky_lower, cholesky_solve, pack_lower, packed_cholesky_solve
+from crossbar_sim.circuit.lapack import cholesky_lower, cholesky_solve, pack_lower, packed_cholesky_solve
 
 
 def spd(rng: np.random.Generator, n: int) -> np.ndarray:

@@ -7,8 +7,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from crossbar_sim.hardware import MappingConfig
-from crossbar_sim.mapping import map_conductances, map_weights, tile_matrix
+from crossbar_sim.mapping.config import MappingConfig
+from crossbar_sim.mapping.tiling import tile_matrix
+from crossbar_sim.mapping.weights import map_conductances, map_weights
 from device_models import ParameterError
 
 

@@ -8,8 +8,7 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from crossbar_sim.kernels import sense_accumulate_noisy, sense_accumulate_numpy
-from crossbar_sim.normals import (
+from crossbar_sim.periphery.normals import (
     DENSITY,
     EDGES,
     LAYER_AREA,
@@ -18,6 +17,7 @@ from crossbar_sim.normals import (
     next_u64,
     stream_states,
 )
+from crossbar_sim.periphery.sensing import sense_accumulate_noisy, sense_accumulate_numpy
 
 
 @numba.njit

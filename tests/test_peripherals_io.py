@@ -8,25 +8,15 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from crossbar_sim.analog_matrix import AnalogMatrix
-from crossbar_sim.hardware import (
-    ADCConfig,
-    ArrayConfig,
-    HardwareConfig,
-    InputConfig,
-    MappingConfig,
-    ReadNoiseConfig,
-)
-from crossbar_sim.kernels import sense_accumulate, sense_accumulate_numpy
-from crossbar_sim.ledger import EventLedger
-from crossbar_sim.peripherals import (
-    adc_code_range,
-    adc_convert,
-    encode_bit_serial,
-    encode_dac,
-    encode_ideal,
-    worst_case_current_A,
-)
+from crossbar_sim.analog.hardware import HardwareConfig
+from crossbar_sim.analog.ledger import EventLedger
+from crossbar_sim.analog.matrix import AnalogMatrix
+from crossbar_sim.circuit.config import ArrayConfig
+from crossbar_sim.mapping.config import MappingConfig
+from crossbar_sim.periphery.adc import adc_code_range, adc_convert, worst_case_current_A
+from crossbar_sim.periphery.config import ADCConfig, InputConfig, ReadNoiseConfig
+from crossbar_sim.periphery.encoders import encode_bit_serial, encode_dac, encode_ideal
+from crossbar_sim.periphery.sensing import sense_accumulate, sense_accumulate_numpy
 from device_models import ParameterError
 
 _batches = arrays(np.float64, st.tuples(st.integers(1, 6), st.integers(1, 4)),

@@ -7,9 +7,9 @@ import shutil
 import numpy as np
 import pytest
 
-from crossbar_sim.irdrop import solve_ir_drop
-from crossbar_sim.spice import run_ngspice, to_spice_netlist
-from crossbar_sim.wires import WireParasitics
+from crossbar_sim.circuit.irdrop import solve_ir_drop
+from crossbar_sim.circuit.spice import run_ngspice, to_spice_netlist
+from crossbar_sim.circuit.wires import WireParasitics
 from device_models.errors import ParameterError
 
 

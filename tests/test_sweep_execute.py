@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crossbar_sim.config import read_experiment_file
-from crossbar_sim.sweep import ResultStore, expand_sweep, export_csv, run_sweep
+from crossbar_sim.study.config import read_experiment_file
+from crossbar_sim.study.sweep import ResultStore, expand_sweep, export_csv, run_sweep
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -102,7 +102,7 @@ def test_sigkill_at_random_moments_then_resume_matches_uninterrupted_run(tmp_pat
 
     db = tmp_path / "killed.sqlite"
     command = [sys.executable, "-m", "crossbar_sim", "sweep", str(spec), "--db", str(db), "--quiet"]
-    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")])}
     rng = random.Random(2023)
     kills = 0
     for _ in range(5):

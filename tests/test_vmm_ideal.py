@@ -8,15 +8,11 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from crossbar_sim.analog_matrix import AnalogMatrix
-from crossbar_sim.hardware import (
-    ADCConfig,
-    ArrayConfig,
-    HardwareConfig,
-    InputConfig,
-    MappingConfig,
-    ReadNoiseConfig,
-)
+from crossbar_sim.analog.hardware import HardwareConfig
+from crossbar_sim.analog.matrix import AnalogMatrix
+from crossbar_sim.circuit.config import ArrayConfig
+from crossbar_sim.mapping.config import MappingConfig
+from crossbar_sim.periphery.config import ADCConfig, InputConfig, ReadNoiseConfig
 from device_models import DriftModel, ParameterError, RRAMDeviceModel
 
 MAPPINGS = [MappingConfig(mode="differential", pair_subtraction="analog"),

@@ -7,17 +7,13 @@ from collections import Counter
 import numpy as np
 import pytest
 
-from crossbar_sim.analog_matrix import AnalogMatrix
-from crossbar_sim.hardware import (
-    ADCConfig,
-    ArrayConfig,
-    HardwareConfig,
-    InputConfig,
-    MappingConfig,
-    ReadNoiseConfig,
-)
-from crossbar_sim.ledger import EventLedger, TileGeometry
-from crossbar_sim.wires import WireParasitics
+from crossbar_sim.analog.hardware import HardwareConfig
+from crossbar_sim.analog.ledger import EventLedger, TileGeometry
+from crossbar_sim.analog.matrix import AnalogMatrix
+from crossbar_sim.circuit.config import ArrayConfig
+from crossbar_sim.circuit.wires import WireParasitics
+from crossbar_sim.mapping.config import MappingConfig
+from crossbar_sim.periphery.config import ADCConfig, InputConfig, ReadNoiseConfig
 
 # 3 outputs × 4 inputs on tiles of at most 2 rows × 4 columns (2 pairs): row blocks {0,1}, {2,3};
 # column blocks outputs {0,1} (4 columns), {2} (2 columns): 4 tiles, 6 physical columns per row block.

@@ -6,9 +6,12 @@ import numpy as np
 import pytest
 from scipy import stats
 
-from crossbar_sim.analog_matrix import AnalogMatrix
-from crossbar_sim.hardware import ArrayConfig, HardwareConfig, MappingConfig, ReadNoiseConfig
-from crossbar_sim.wires import WireParasitics
+from crossbar_sim.analog.hardware import HardwareConfig
+from crossbar_sim.analog.matrix import AnalogMatrix
+from crossbar_sim.circuit.config import ArrayConfig
+from crossbar_sim.circuit.wires import WireParasitics
+from crossbar_sim.mapping.config import MappingConfig
+from crossbar_sim.periphery.config import ReadNoiseConfig
 
 SIGMA_REL, SIGMA_ADD_S = 0.05, 0.5e-6
 N_READS = 4000
@@ -106,8 +109,8 @@ def test_reads_are_reproducible_from_the_seed() -> None:
 
 @pytest.mark.parametrize("mode", ["bit_serial", "dac"])
 def test_reads_do_not_depend_on_the_sensing_thread_count(monkeypatch, mode) -> None:
-    from crossbar_sim import analog_matrix
-    from crossbar_sim.hardware import InputConfig
+    from crossbar_sim.analog import matrix as analog_matrix
+    from crossbar_sim.periphery.config import InputConfig
 
     w = np.random.default_rng(0).standard_normal((300, 40))  # 300 channels: 5 noise streams
     x = np.random.default_rng(1).standard_normal((40, 25))

@@ -12,8 +12,8 @@ from pathlib import Path
 
 import numpy as np
 
-from crossbar_sim.spice import run_ngspice, to_spice_netlist
-from crossbar_sim.wires import WireParasitics
+from crossbar_sim.circuit.spice import run_ngspice, to_spice_netlist
+from crossbar_sim.circuit.wires import WireParasitics
 
 OUT = Path(__file__).resolve().parent.parent / "tests" / "fixtures" / "ngspice"
 

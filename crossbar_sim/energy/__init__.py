@@ -1,5 +1,6 @@
 """Energy and latency: technology tables, ledger pricing, analytic ESGNN workload, GPU baseline."""
 
+from crossbar_sim.energy.calibration import fit_adc_fom
 from crossbar_sim.energy.gpu import PAPER_RESERVOIR_OPS, GpuEstimate, gpu_estimate
 from crossbar_sim.energy.latency import ledger_latency_s
 from crossbar_sim.energy.pricing import COMPONENTS, EnergyBreakdown, price_ledger
@@ -10,5 +11,6 @@ from crossbar_sim.energy.workload import EsgnnShape, HardwareMapping, esgnn_ledg
 __all__ = [
     "AnalogTechnology", "COMPONENTS", "EnergyBreakdown", "EnergyReport", "EsgnnShape", "GpuEstimate",
     "GpuTechnology", "HardwareMapping", "PAPER_RESERVOIR_OPS", "Technology", "build_report",
-    "esgnn_ledger", "format_table", "gpu_estimate", "ledger_latency_s", "load_technology", "price_ledger",
+    "esgnn_ledger", "fit_adc_fom", "format_table", "gpu_estimate", "ledger_latency_s", "load_technology",
+    "price_ledger",
 ]

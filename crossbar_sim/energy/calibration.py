@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 
+from crossbar_sim.analog.ledger import EventLedger
 from crossbar_sim.energy.pricing import price_ledger
 from crossbar_sim.energy.technology import AnalogTechnology
-from crossbar_sim.ledger import EventLedger
 from device_models.errors import ParameterError
 
 

@@ -14,8 +14,8 @@ from __future__ import annotations
 
 import math
 
+from crossbar_sim.analog.ledger import AnalogReadEvents, EventLedger
 from crossbar_sim.energy.technology import AnalogTechnology
-from crossbar_sim.ledger import AnalogReadEvents, EventLedger
 
 
 def record_latency_s(ev: AnalogReadEvents, tech: AnalogTechnology) -> float:

@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
+from crossbar_sim.analog.ledger import EventLedger
 from crossbar_sim.energy.technology import AnalogTechnology
-from crossbar_sim.ledger import EventLedger
 
 COMPONENTS = ("cell", "driver_dac", "adc_tia", "digital", "transfer")
 DIGITAL_ARRAY = "(digital)"

@@ -9,12 +9,12 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
+from crossbar_sim.analog.ledger import EventLedger
 from crossbar_sim.energy.gpu import GpuEstimate, gpu_estimate
 from crossbar_sim.energy.latency import ledger_latency_s
 from crossbar_sim.energy.pricing import EnergyBreakdown, price_ledger
 from crossbar_sim.energy.technology import Technology
 from crossbar_sim.energy.workload import EsgnnShape
-from crossbar_sim.ledger import EventLedger
 
 #: Components of the paper's Fig. 2g, in plotting order.
 FIGURE_COMPONENTS = ("reservoir", "pooling", "transfer", "readout")

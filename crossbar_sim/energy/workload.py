@@ -17,7 +17,7 @@ import math
 from collections import Counter
 from dataclasses import dataclass
 
-from crossbar_sim.ledger import AnalogReadEvents, EventLedger, TileGeometry
+from crossbar_sim.analog.ledger import AnalogReadEvents, EventLedger, TileGeometry
 from device_models.errors import (
     ParameterError,
     check_choice,

@@ -18,8 +18,8 @@ from typing import Literal
 import numpy as np
 import scipy.sparse as sp
 
+from crossbar_sim.analog.ledger import EventLedger
 from crossbar_sim.esgnn.matrices import MatrixOperator
-from crossbar_sim.ledger import EventLedger
 from device_models.errors import ParameterError, check_fraction, check_int, check_nonnegative
 
 Pooling = Literal["sum", "mean", "max"]

@@ -8,6 +8,9 @@ from typing import Literal
 
 import numpy as np
 
+from crossbar_sim.analog.hardware import HardwareConfig
+from crossbar_sim.analog.ledger import EventLedger
+from crossbar_sim.common.seeding import stream
 from crossbar_sim.esgnn.datasets.manifest import is_planetoid
 from crossbar_sim.esgnn.matrices import MatrixOperator, ProfilingMatrix
 from crossbar_sim.esgnn.reservoir import ReservoirConfig
@@ -21,9 +24,6 @@ from crossbar_sim.esgnn.tasks import (
     node_features_for_readout,
     node_split,
 )
-from crossbar_sim.hardware import HardwareConfig
-from crossbar_sim.ledger import EventLedger
-from crossbar_sim.seeding import stream
 from device_models import RRAMDeviceModel
 from device_models.errors import ParameterError, check_fraction, check_int, check_positive
 
@@ -124,7 +124,7 @@ def build_reservoir(
     ledger: EventLedger | None,
 ) -> tuple[MatrixOperator, MatrixOperator]:
     """Form W_I (units × n_inputs) and W_H (units × units) as analogue matrices of random conductances."""
-    from crossbar_sim.analog_matrix import AnalogMatrix
+    from crossbar_sim.analog.matrix import AnalogMatrix
 
     units = workload.reservoir.units
     w = workload.weights

@@ -13,10 +13,10 @@ from typing import Literal
 import numpy as np
 import scipy.sparse as sp
 
+from crossbar_sim.analog.ledger import EventLedger
 from crossbar_sim.esgnn.matrices import MatrixOperator
 from crossbar_sim.esgnn.readout import RidgeReadout, select_ridge
 from crossbar_sim.esgnn.reservoir import ReservoirConfig, graph_embeddings, reservoir_states, with_bias
-from crossbar_sim.ledger import EventLedger
 from device_models.errors import ParameterError, check_int, check_nonnegative
 
 Protocol = Literal["paper_folds", "stratified_kfold", "complete", "public"]

@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 from matplotlib.figure import Figure
 
-from crossbar_sim.analog_matrix import AnalogMatrix
-from crossbar_sim.irdrop import check_row_voltages, solve_ir_drop
+from crossbar_sim.analog.matrix import AnalogMatrix
+from crossbar_sim.circuit.irdrop import check_row_voltages, solve_ir_drop
+from crossbar_sim.circuit.wires import WireParasitics
 from crossbar_sim.plots.figures import plot_array_map, save_figure
-from crossbar_sim.wires import WireParasitics
 
 _MICRO = 1e6  # siemens -> microsiemens
 

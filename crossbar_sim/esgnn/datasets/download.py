@@ -25,7 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
-from crossbar_sim.data_paths import default_cache_dir
+from crossbar_sim.common.data_paths import default_cache_dir
 from crossbar_sim.esgnn.datasets.errors import DatasetError, DownloadError
 from crossbar_sim.esgnn.datasets.manifest import (
     DEFAULT_BASE_URLS,

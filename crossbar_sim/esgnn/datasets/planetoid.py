@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
-from crossbar_sim.data_paths import data_root
+from crossbar_sim.common.data_paths import data_root
 from crossbar_sim.esgnn.datasets.containers import NodeDataset
 from crossbar_sim.esgnn.datasets.errors import DatasetError
 from crossbar_sim.esgnn.datasets.textparse import read_int_table

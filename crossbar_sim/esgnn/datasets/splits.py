@@ -7,7 +7,7 @@ import os
 
 import numpy as np
 
-from crossbar_sim.data_paths import data_root
+from crossbar_sim.common.data_paths import data_root
 from crossbar_sim.esgnn.datasets.errors import DatasetError
 from device_models.errors import ParameterError, check_int
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from crossbar_sim.data_paths import data_root
+from crossbar_sim.common.data_paths import data_root
 from crossbar_sim.esgnn.datasets.containers import GraphDataset, encode_labels
 from crossbar_sim.esgnn.datasets.errors import DatasetError
 from crossbar_sim.esgnn.datasets.textparse import read_float_table, read_int_table

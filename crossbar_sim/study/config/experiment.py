@@ -1,25 +1,31 @@
 """Pluggable experiments and the experiment file: ``runner:``, ``experiment:`` and an optional ``sweep:``.
 
 An experiment is a frozen config dataclass plus ``run(config, seed) -> dict`` of nested metrics. The
-real ESGNN experiment registers itself from :mod:`crossbar_sim.experiment`; a toy one lives in
-:mod:`crossbar_sim.sweep.toy`. Runners are imported on first use from :data:`RUNNER_MODULES`.
+ESGNN experiment registers itself from :mod:`crossbar_sim.study.experiment`. Other runners are plugins:
+a module that calls :func:`register_experiment` when imported, named either by an installed package's
+entry point in the group ``crossbar_sim.runners`` (``name = package.module``) or, without installing,
+in the environment variable ``CROSSBAR_SIM_RUNNERS`` as ``name=module[,name=module...]`` (worker
+processes of a sweep inherit it). Runner modules are imported on first use.
 """
 
 from __future__ import annotations
 
 import difflib
 import importlib
+import importlib.metadata
 import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from .errors import ConfigError
-from .schema import load_dataclass
-from .yamlio import load_yaml_file
+from crossbar_sim.study.config.errors import ConfigError
+from crossbar_sim.study.config.schema import load_dataclass
+from crossbar_sim.study.config.yamlio import load_yaml_file
 
 DEFAULT_RUNNER = "esgnn"
-RUNNER_MODULES: dict[str, str] = {"esgnn": "crossbar_sim.experiment", "toy": "crossbar_sim.sweep.toy"}
+BUILTIN_RUNNERS: dict[str, str] = {"esgnn": "crossbar_sim.study.experiment"}
+RUNNERS_ENV = "CROSSBAR_SIM_RUNNERS"
+ENTRY_POINT_GROUP = "crossbar_sim.runners"
 TOP_LEVEL_KEYS = ("runner", "experiment", "sweep")
 
 RunFn = Callable[[Any, int], dict]
@@ -42,16 +48,30 @@ def register_experiment(config_cls: type, run_fn: RunFn, name: str = DEFAULT_RUN
     _RUNNERS[name] = Runner(name, config_cls, run_fn)
 
 
+def runner_modules() -> dict[str, str]:
+    """Runner name -> module to import: built in, then entry points, then ``CROSSBAR_SIM_RUNNERS``."""
+    modules = dict(BUILTIN_RUNNERS)
+    for entry in importlib.metadata.entry_points(group=ENTRY_POINT_GROUP):
+        modules.setdefault(entry.name, entry.value)
+    for item in filter(None, (part.strip() for part in os.environ.get(RUNNERS_ENV, "").split(","))):
+        name, sep, module = item.partition("=")
+        if not sep or not name.strip() or not module.strip():
+            raise ConfigError(RUNNERS_ENV, item, "each entry must read name=module")
+        modules[name.strip()] = module.strip()
+    return modules
+
+
 def runner_names() -> list[str]:
     """Every runner name that can be requested (registered or importable on demand)."""
-    return sorted(set(_RUNNERS) | set(RUNNER_MODULES))
+    return sorted(set(_RUNNERS) | set(runner_modules()))
 
 
 def get_runner(name: str | None = None, path: str = "runner") -> Runner:
     """The runner registered as ``name`` (default :data:`DEFAULT_RUNNER`), importing its module if needed."""
     name = DEFAULT_RUNNER if name is None else name
-    if name not in _RUNNERS and name in RUNNER_MODULES:
-        module = RUNNER_MODULES[name]
+    modules = runner_modules() if name not in _RUNNERS else {}
+    if name in modules:
+        module = modules[name]
         try:
             importlib.import_module(module)
         except ModuleNotFoundError as exc:

@@ -1,6 +1,7 @@
 """A toy experiment (runner ``toy``): a noisy 2-D bump with the same metric layout as the real one.
 
-Used by the tests, the sweep benchmark and for trying the CLI before the ESGNN experiment exists.
+Not part of the package: the tests and the sweep benchmark load it as a plugin runner
+(``CROSSBAR_SIM_RUNNERS=toy=toy_runner`` with this folder on the path, see tests/conftest.py).
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from typing import Literal
 
 import numpy as np
 
-from crossbar_sim.config import register_experiment, register_preset
+from crossbar_sim.study.config import register_experiment, register_preset
 from device_models.errors import check_int, check_nonnegative, check_positive
 
 

@@ -1,5 +1,6 @@
 """One experiment: an ESGNN workload on simulated RRAM hardware, with accuracy, energy and latency.
 
+``load_experiment(path)`` reads an experiment file into an :class:`ExperimentConfig`;
 ``run_experiment(config, seed)`` forms ``config.repeats`` independent sets of arrays (each from its own
 named random stream under ``seed``), runs the workload through each next to its software baseline,
 prices the first repeat's event ledger with the energy technology, and returns nested metrics.
@@ -7,18 +8,19 @@ prices the first repeat's event ledger with the energy technology, and returns n
 
 from __future__ import annotations
 
+import os
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from crossbar_sim.config import register_experiment
+from crossbar_sim.analog.hardware import HardwareConfig
 from crossbar_sim.energy import load_technology
 from crossbar_sim.energy.report import EnergyReport, build_report
 from crossbar_sim.energy.workload import EsgnnShape
 from crossbar_sim.esgnn.datasets import load_dataset
 from crossbar_sim.esgnn.runner import WorkloadConfig, input_width, is_node_task, run_repeat, workload_splits
-from crossbar_sim.hardware import HardwareConfig
+from crossbar_sim.study.config import ConfigError, read_experiment_file, register_experiment
 from device_models import RRAMDeviceModel
 from device_models.errors import check_int
 
@@ -90,6 +92,14 @@ def run_experiment(config: ExperimentConfig, seed: int = 0) -> dict:
         "wall_s": time.perf_counter() - start,
         "energy_report": report.to_dict(),
     }
+
+
+def load_experiment(path: str | os.PathLike[str]) -> ExperimentConfig:
+    """The typed config of the ESGNN experiment file at ``path`` (its ``experiment:`` section)."""
+    file = read_experiment_file(path)
+    if file.runner.config_cls is not ExperimentConfig:
+        raise ConfigError("runner", file.runner.name, "load_experiment reads ESGNN files (runner: esgnn)")
+    return file.base_config()
 
 
 register_experiment(ExperimentConfig, run_experiment)

@@ -1,8 +1,10 @@
 """Typed configuration: YAML files onto frozen dataclasses, presets, and the pluggable experiment."""
 
-from .errors import ConfigError
-from .experiment import (
+from crossbar_sim.study.config.errors import ConfigError
+from crossbar_sim.study.config.experiment import (
     DEFAULT_RUNNER,
+    ENTRY_POINT_GROUP,
+    RUNNERS_ENV,
     ExperimentFile,
     Runner,
     experiment_class,
@@ -12,8 +14,8 @@ from .experiment import (
     register_experiment,
     runner_names,
 )
-from .presets import get_preset, preset_names, register_preset
-from .schema import (
+from crossbar_sim.study.config.presets import get_preset, preset_names, register_preset
+from crossbar_sim.study.config.schema import (
     ALLOW_NONFINITE,
     check_key_path,
     dump_dataclass,
@@ -21,11 +23,13 @@ from .schema import (
     merge_mappings,
     set_dotted,
 )
-from .yamlio import load_yaml_file, parse_yaml
+from crossbar_sim.study.config.yamlio import load_yaml_file, parse_yaml
 
 __all__ = [
     "ALLOW_NONFINITE",
     "DEFAULT_RUNNER",
+    "ENTRY_POINT_GROUP",
+    "RUNNERS_ENV",
     "ConfigError",
     "ExperimentFile",
     "Runner",

@@ -15,10 +15,9 @@ from typing import Any
 
 from tqdm import tqdm
 
-from crossbar_sim.config import ConfigError
-
-from .expand import SweepPlan, SweepPoint
-from .store import ResultStore
+from crossbar_sim.study.config import ConfigError
+from crossbar_sim.study.sweep.expand import SweepPlan, SweepPoint
+from crossbar_sim.study.sweep.store import ResultStore
 
 Outcome = tuple[dict | None, float, str | None]  # metrics, wall time in seconds, error text
 Task = tuple[int, SweepPoint]

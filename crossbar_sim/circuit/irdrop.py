@@ -21,9 +21,8 @@ the kept (packed) factors gives the node voltages for all rows at 1 V, hence ``c
 The array is mirrored first when C > R so the dense blocks have size min(R, C): the cost is about
 2.3 min^3 * max + min^2 * max^2 flops and 4 * min^2 * max bytes. The sweep is compiled with numba and
 calls LAPACK without the GIL (:mod:`crossbar_sim.lapack`), so :func:`solve_ir_drop_many` solves the
-tiles of a matrix in parallel threads. Node voltages for other inputs come from a
-sparse nodal solve (``scipy.sparse.linalg.splu``); ``column_currents_reference`` is a dense modified
-nodal analysis, an independent slow path for tests.
+tiles of a matrix in parallel threads. Node voltages for other inputs come from the sparse nodal solve
+of :mod:`crossbar_sim.circuit.nodal`.
 """
 
 from __future__ import annotations
@@ -35,12 +34,11 @@ from dataclasses import dataclass
 
 import numba
 import numpy as np
-import scipy.sparse as sp
-import scipy.sparse.linalg as spla
 
-from crossbar_sim.blas import single_threaded_blas
-from crossbar_sim.lapack import cholesky_lower, cholesky_solve, pack_lower, packed_cholesky_solve
-from crossbar_sim.wires import WireParasitics
+from crossbar_sim.circuit.lapack import cholesky_lower, cholesky_solve, pack_lower, packed_cholesky_solve
+from crossbar_sim.circuit.nodal import NodalSystem
+from crossbar_sim.circuit.wires import WireParasitics
+from crossbar_sim.common.blas import single_threaded_blas
 from device_models.errors import ParameterError, check_int
 
 
@@ -302,70 +300,6 @@ def effective_conductance(conductance_S: np.ndarray, wires: WireParasitics) -> n
     return solve_ir_drop(conductance_S, wires).effective_conductance_S
 
 
-class _NodalSystem:
-    """Sparse nodal equations of the array with 0-ohm connections merged; node order is free nodes
-    then the R sources then the C virtual grounds."""
-
-    def __init__(self, conductance_S: np.ndarray, wires: WireParasitics) -> None:
-        g = conductance_S
-        n_rows, n_cols = g.shape
-        n_phys = 2 * n_rows * n_cols
-        word = np.arange(n_rows * n_cols).reshape(n_rows, n_cols)
-        bit = word + n_rows * n_cols
-        source = n_phys + np.arange(n_rows)
-        ground = n_phys + n_rows + np.arange(n_cols)
-        word_label = word.copy()
-        if wires.wordline_segment_ohm == 0.0:
-            word_label[:] = word[:, :1]
-        if wires.driver_ohm == 0.0:
-            word_label = np.where(word_label == word[:, :1], source[:, None], word_label)
-        bit_label = bit.copy()
-        if wires.bitline_segment_ohm == 0.0:
-            bit_label[:] = bit[-1:, :]
-        if wires.sense_ohm == 0.0:
-            bit_label = np.where(bit_label == bit[-1:, :], ground[None, :], bit_label)
-        label = np.concatenate([word_label.ravel(), bit_label.ravel(), source, ground])
-        ends = [(word.ravel(), bit.ravel(), g.ravel())]
-        for ohm, a, b in (
-            (wires.wordline_segment_ohm, word[:, :-1], word[:, 1:]),
-            (wires.bitline_segment_ohm, bit[:-1, :], bit[1:, :]),
-            (wires.driver_ohm, source, word[:, 0]),
-            (wires.sense_ohm, bit[-1, :], ground),
-        ):
-            if ohm > 0.0:
-                ends.append((a.ravel(), b.ravel(), np.full(a.size, 1.0 / ohm)))
-        a = label[np.concatenate([e[0] for e in ends])]
-        b = label[np.concatenate([e[1] for e in ends])]
-        cond = np.concatenate([e[2] for e in ends])
-        keep = (a != b) & (cond > 0.0)
-        a, b, cond = a[keep], b[keep], cond[keep]
-        free = np.unique(label[label < n_phys])
-        index = np.empty(label.size, dtype=np.int64)
-        index[free] = np.arange(free.size)
-        index[n_phys:] = free.size + np.arange(n_rows + n_cols)
-        a, b = index[a], index[b]
-        n = free.size + n_rows + n_cols
-        lap = sp.coo_matrix(
-            (np.concatenate([cond, cond, -cond, -cond]),
-             (np.concatenate([a, b, a, b]), np.concatenate([a, b, b, a]))), shape=(n, n)).tocsr()
-        self.n_free = free.size
-        self.lap_free = lap[: self.n_free, : self.n_free].tocsc()
-        self.lap_coupling = lap[: self.n_free, self.n_free:]
-        self.word_index = index[word_label]
-        self.bit_index = index[bit_label]
-        self.n_cols = n_cols
-
-    def potentials(self, v_rows: np.ndarray) -> np.ndarray:
-        """Potentials (V) of [free nodes, sources, grounds] for a batch ``v_rows`` (batch, R)."""
-        fixed = np.hstack([v_rows, np.zeros((v_rows.shape[0], self.n_cols))])
-        if self.n_free == 0:
-            return fixed
-        lu = spla.splu(self.lap_free, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-                       options={"SymmetricMode": True})
-        free = -lu.solve(np.asarray(self.lap_coupling @ fixed.T))
-        return np.hstack([free.T, fixed])
-
-
 @dataclass(frozen=True, eq=False)
 class IRDropSolution:
     """IR-drop solution of one programmed array: reads cost one matrix product.
@@ -388,14 +322,14 @@ class IRDropSolution:
     def node_voltages(self, v_rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Exact (wordline_V, bitline_V), each (R, C), for one input vector v_rows (R,) volts."""
         v = check_row_voltages(v_rows, self.conductance_S.shape[0], batched=False)
-        system = _NodalSystem(self.conductance_S, self.wires)
+        system = NodalSystem(self.conductance_S, self.wires)
         pot = system.potentials(v[None, :])[0]
         return pot[system.word_index], pot[system.bit_index]
 
     def cell_voltages(self, v_rows: np.ndarray) -> np.ndarray:
         """Exact cell voltages (batch, R, C) in volts for a batch v_rows (batch, R); a sparse solve."""
         v = check_row_voltages(v_rows, self.conductance_S.shape[0], batched=True)
-        system = _NodalSystem(self.conductance_S, self.wires)
+        system = NodalSystem(self.conductance_S, self.wires)
         pot = system.potentials(v)
         return pot[:, system.word_index] - pot[:, system.bit_index]
 
@@ -403,68 +337,3 @@ class IRDropSolution:
 def solve_ir_drop(conductance_S: np.ndarray, wires: WireParasitics) -> IRDropSolution:
     """Solve the array once: effective conductance and per-cell voltage fraction."""
     return solve_ir_drop_many([conductance_S], wires, workers=1)[0]
-
-
-def column_currents_reference(
-    conductance_S: np.ndarray, wires: WireParasitics, v_rows: np.ndarray
-) -> np.ndarray:
-    """Column currents (A) by dense modified nodal analysis; slow, for small arrays in tests.
-
-    Every resistance is a conductance stamp, every 0-ohm connection and every sense connection is a
-    0 V source whose branch current is an unknown; the sources V_i are voltage sources.
-    """
-    g = check_conductance(conductance_S)
-    wires = check_wires(wires)
-    n_rows, n_cols = g.shape
-    v = check_row_voltages(v_rows, n_rows, batched=False)
-    nodes: dict[str, int] = {}
-
-    def node(name: str) -> int:
-        return nodes.setdefault(name, len(nodes))
-
-    resistors: list[tuple[int, int, float]] = []
-    sources: list[tuple[int, int, float]] = []  # (plus node, minus node or -1 for ground, volts)
-
-    def connect(p: str, q: str | None, ohm: float) -> None:
-        a, b = node(p), (-1 if q is None else node(q))
-        if ohm == 0.0:
-            sources.append((a, b, 0.0))
-        else:
-            resistors.append((a, b, 1.0 / ohm))
-
-    for i in range(n_rows):
-        sources.append((node(f"in{i}"), -1, v[i]))
-        connect(f"in{i}", f"w{i}_0", wires.driver_ohm)
-        for j in range(n_cols):
-            resistors.append((node(f"w{i}_{j}"), node(f"b{i}_{j}"), g[i, j]))
-            if j + 1 < n_cols:
-                connect(f"w{i}_{j}", f"w{i}_{j + 1}", wires.wordline_segment_ohm)
-            if i + 1 < n_rows:
-                connect(f"b{i}_{j}", f"b{i + 1}_{j}", wires.bitline_segment_ohm)
-    sense = []
-    for j in range(n_cols):
-        if wires.sense_ohm == 0.0:
-            sense.append(len(sources))
-            sources.append((node(f"b{n_rows - 1}_{j}"), -1, 0.0))
-        else:
-            connect(f"b{n_rows - 1}_{j}", f"s{j}", wires.sense_ohm)
-            sense.append(len(sources))
-            sources.append((node(f"s{j}"), -1, 0.0))
-    n = len(nodes)
-    mna = np.zeros((n + len(sources), n + len(sources)))
-    rhs = np.zeros(n + len(sources))
-    for a, b, cond in resistors:
-        mna[a, a] += cond
-        if b >= 0:
-            mna[b, b] += cond
-            mna[a, b] -= cond
-            mna[b, a] -= cond
-    for k, (a, b, volts) in enumerate(sources):
-        mna[a, n + k] += 1.0
-        mna[n + k, a] += 1.0
-        if b >= 0:
-            mna[b, n + k] -= 1.0
-            mna[n + k, b] -= 1.0
-        rhs[n + k] = volts
-    x = np.linalg.solve(mna, rhs)
-    return x[n + np.array(sense)]

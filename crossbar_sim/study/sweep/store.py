@@ -18,11 +18,10 @@ from typing import Any
 
 import numpy as np
 
-from crossbar_sim import __version__
-from crossbar_sim.config import ConfigError
-
-from .atomic import atomic_output
-from .expand import SweepPlan, SweepPoint
+from crossbar_sim.common.atomic import atomic_output
+from crossbar_sim.common.version import __version__
+from crossbar_sim.study.config import ConfigError
+from crossbar_sim.study.sweep.expand import SweepPlan, SweepPoint
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS points (

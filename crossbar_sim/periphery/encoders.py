@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import numba
 import numpy as np
 
-from crossbar_sim.hardware import InputConfig
-from crossbar_sim.kernels import bit_planes, quantise_levels
+from crossbar_sim.periphery.config import InputConfig
 from device_models.errors import ParameterError
 
 
@@ -105,37 +105,22 @@ def encode_ideal(x: np.ndarray, read_voltage_V: float, dtype: type) -> EncodedIn
     return EncodedInput((x / safe).astype(dtype)[None], read_voltage_V, np.ones(1), span, zeros, False, 0)
 
 
-def adc_code_range(bits: int, bipolar: bool) -> tuple[int, int]:
-    """(lowest, highest) code: symmetric mid-tread when bipolar, else 0..2^bits−1."""
-    if bipolar:
-        top = 2 ** (bits - 1) - 1
-        return -top, top
-    return 0, 2**bits - 1
+@numba.njit(cache=True)
+def quantise_levels(x, offset, step, code_min, code_max, out):  # pragma: no cover - compiled
+    """out[i, n] = clip(rint((x[i, n] − offset[n]) / step[n]), code_min, code_max) (round half even)."""
+    n_rows, n_vec = x.shape
+    for i in range(n_rows):
+        for n in range(n_vec):
+            out[i, n] = min(max(np.rint((x[i, n] - offset[n]) / step[n]), code_min), code_max)
 
 
-def adc_convert(current_A: np.ndarray, lsb_A: np.ndarray, code_min: int, code_max: int
-                ) -> tuple[np.ndarray, int]:
-    """Quantise currents (channels, batch) with per-channel LSB (A): (quantised currents A, clipped count).
-
-    Codes are round-half-up of I/LSB; a conversion is clipped when that code lies outside the range.
-    """
-    lsb = np.asarray(lsb_A, dtype=np.float64)[:, None]
-    code = np.floor(np.asarray(current_A, dtype=np.float64) / lsb + 0.5)
-    clipped = int(np.count_nonzero((code < code_min) | (code > code_max)))
-    return np.clip(code, code_min, code_max) * lsb, clipped
-
-
-def worst_case_current_A(channel_conductance_S: np.ndarray, read_voltage_V: float, signed_inputs: bool
-                         ) -> float:
-    """Largest |column current| (A) of channels (rows, channels) over inputs with |V| <= V_read.
-
-    A channel's conductance is signed for an analogue-subtracted pair (G⁺ − G⁻). With non-negative
-    inputs the extreme currents are V_read·Σ max(G, 0) and V_read·Σ max(−G, 0); with signed inputs
-    V_read·Σ|G|.
-    """
-    g = np.asarray(channel_conductance_S, dtype=np.float64)
-    if signed_inputs:
-        worst = np.abs(g).sum(axis=0)
-    else:
-        worst = np.maximum(np.maximum(g, 0).sum(axis=0), np.maximum(-g, 0).sum(axis=0))
-    return float(read_voltage_V * worst.max(initial=0.0))
+@numba.njit(cache=True)
+def bit_planes(x, offset, step, bits, out):  # pragma: no cover - compiled
+    """out[k, i, n] = bit k of q = clip(rint((x[i, n] − offset[n]) / step[n]), 0, 2^bits − 1)."""
+    n_rows, n_vec = x.shape
+    top = 2**bits - 1
+    for i in range(n_rows):
+        for n in range(n_vec):
+            q = np.int64(min(max(np.rint((x[i, n] - offset[n]) / step[n]), 0), top))
+            for k in range(bits):
+                out[k, i, n] = (q >> k) & 1

@@ -15,11 +15,10 @@ import types
 from collections.abc import Mapping
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
+from crossbar_sim.common.units import si_key, to_si
+from crossbar_sim.study.config.errors import ConfigError
+from crossbar_sim.study.config.presets import get_preset, preset_names
 from device_models.errors import ParameterError
-
-from .errors import ConfigError
-from .presets import get_preset, preset_names
-from .units import si_key, to_si
 
 T = TypeVar("T")
 PRESET_KEY = "preset"

@@ -21,7 +21,7 @@ from typing import Any
 
 import numpy as np
 
-from crossbar_sim.config import (
+from crossbar_sim.study.config import (
     ConfigError,
     ExperimentFile,
     Runner,

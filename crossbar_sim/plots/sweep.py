@@ -9,10 +9,9 @@ from typing import Any
 
 import numpy as np
 
-from crossbar_sim.config import ConfigError
-
-from .atomic import atomic_output
-from .store import ResultStore, flatten
+from crossbar_sim.common.atomic import atomic_output
+from crossbar_sim.study.config import ConfigError
+from crossbar_sim.study.sweep.store import ResultStore, flatten
 
 
 def mean_ci95(values: np.ndarray) -> tuple[float, float]:

@@ -41,20 +41,16 @@ from typing import Literal
 
 import numpy as np
 
-from crossbar_sim.blas import single_threaded_blas
-from crossbar_sim.hardware import HardwareConfig
-from crossbar_sim.irdrop import IRDropSolution, solve_ir_drop_many
-from crossbar_sim.kernels import sense_accumulate, sense_accumulate_noisy, sense_accumulate_numpy
-from crossbar_sim.ledger import AnalogReadEvents, EventLedger, TileGeometry
-from crossbar_sim.mapping import MappedMatrix, Tile, map_conductances, map_weights, tile_matrix
-from crossbar_sim.normals import stream_states
-from crossbar_sim.peripherals import (
-    EncodedInput,
-    adc_code_range,
-    encode_inputs,
-    volts_per_level,
-    worst_case_current_A,
-)
+from crossbar_sim.analog.hardware import HardwareConfig
+from crossbar_sim.analog.ledger import AnalogReadEvents, EventLedger, TileGeometry
+from crossbar_sim.circuit.irdrop import IRDropSolution, solve_ir_drop_many
+from crossbar_sim.common.blas import single_threaded_blas
+from crossbar_sim.mapping.tiling import Tile, tile_matrix
+from crossbar_sim.mapping.weights import MappedMatrix, map_conductances, map_weights
+from crossbar_sim.periphery.adc import adc_code_range, worst_case_current_A
+from crossbar_sim.periphery.encoders import EncodedInput, encode_inputs, volts_per_level
+from crossbar_sim.periphery.normals import stream_states
+from crossbar_sim.periphery.sensing import sense_accumulate, sense_accumulate_noisy, sense_accumulate_numpy
 from device_models.device import RRAMDeviceModel
 from device_models.errors import ParameterError, check_choice, check_int, check_positive
 

@@ -1,10 +1,9 @@
-"""Hardware configuration of the analogue vector-matrix multiply: a frozen tree of small dataclasses.
+"""Configuration of the circuits at the array's edges: input encoding (bit-serial pulses or a DAC),
+column sensing (TIA and ADC) and the read noise seen at the sense node.
 
-Defaults follow Wang et al., Nat. Mach. Intell. 5, 104 (2023) where the paper says something:
-4-bit bit-serial inputs, 2 % multiplicative read noise, 512×512 arrays. Where it is silent:
-read voltage 0.2 V, 8-bit ADC ranged on the tile's worst-case column current, differential pairs
-subtracted in the analogue domain before one ADC, g_max 20 µS (above the ≈ 12.3 ± 1.8 µS formed
-state), IR drop off (it needs a one-off nodal solve per tile), no drift.
+Defaults follow Wang et al., Nat. Mach. Intell. 5, 104 (2023) where the paper says something
+(4-bit bit-serial inputs, 2 % multiplicative read noise); where it is silent: an 8-bit ADC ranged on
+the tile's worst-case column current.
 
 Read noise lives here, not in the device model: the hardware config is the single source of the
 sigma used by reads (its defaults equal :class:`device_models.ReadNoiseModel`'s). Use
@@ -13,10 +12,9 @@ sigma used by reads (its defaults equal :class:`device_models.ReadNoiseModel`'s)
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Literal
 
-from crossbar_sim.wires import WireParasitics
 from device_models.errors import (
     ParameterError,
     check_choice,
@@ -29,34 +27,6 @@ from device_models.read_noise import ReadNoiseModel
 INPUT_MODES = ("ideal", "bit_serial", "dac")
 ADC_RANGE_MODES = ("fixed", "tile_max", "calibrated")
 NOISE_MODES = ("output", "per_cell")
-MAPPING_MODES = ("differential", "offset")
-PAIR_SUBTRACTIONS = ("analog", "digital")
-
-
-@dataclass(frozen=True)
-class ArrayConfig:
-    """One physical array and its wires.
-
-    max_rows, max_cols: largest tile in cells (a differential pair takes two columns).
-    read_voltage_V: amplitude of a full-scale read pulse, volts.
-    wires: wire parasitics; only used when ``ir_drop`` is True.
-    ir_drop: solve the resistive network of each tile once and read through its effective conductances.
-    """
-
-    max_rows: int = 512
-    max_cols: int = 512
-    read_voltage_V: float = 0.2
-    wires: WireParasitics = field(default_factory=WireParasitics)
-    ir_drop: bool = False
-
-    def __post_init__(self) -> None:
-        check_int("ArrayConfig.max_rows", self.max_rows, minimum=1)
-        check_int("ArrayConfig.max_cols", self.max_cols, minimum=2)
-        check_positive("ArrayConfig.read_voltage_V", self.read_voltage_V)
-        if not isinstance(self.wires, WireParasitics):
-            raise ParameterError("ArrayConfig.wires", self.wires, "must be a WireParasitics")
-        if not isinstance(self.ir_drop, bool):
-            raise ParameterError("ArrayConfig.ir_drop", self.ir_drop, "must be True or False")
 
 
 @dataclass(frozen=True)
@@ -142,56 +112,3 @@ class ReadNoiseConfig:
     def model(self) -> ReadNoiseModel:
         """The device-layer sampler with these sigmas (used by the per-cell mode)."""
         return ReadNoiseModel(self.relative_sigma, self.additive_sigma_S)
-
-
-@dataclass(frozen=True)
-class MappingConfig:
-    """Logical signed matrix → conductances.
-
-    mode: ``"differential"``: W = k(G⁺ − G⁻); ``"offset"``: single-ended W = k·G + w_min with the
-        w_min·Σx term added digitally (w_min = min(W, 0)).
-    pair_subtraction: ``"analog"``: the pair's bit lines meet at one sense node (I⁺ − I⁻, one ADC);
-        ``"digital"``: each column has its own ADC and the codes are subtracted digitally.
-    g_max_S: largest programmed conductance, siemens (``from_weights``: max|W| maps to it).
-    """
-
-    mode: Literal["differential", "offset"] = "differential"
-    pair_subtraction: Literal["analog", "digital"] = "analog"
-    g_max_S: float = 20e-6
-
-    def __post_init__(self) -> None:
-        check_choice("MappingConfig.mode", self.mode, MAPPING_MODES)
-        check_choice("MappingConfig.pair_subtraction", self.pair_subtraction, PAIR_SUBTRACTIONS)
-        check_positive("MappingConfig.g_max_S", self.g_max_S)
-
-
-@dataclass(frozen=True)
-class HardwareConfig:
-    """Everything between a logical matrix product and the physical arrays.
-
-    drift_time_s: time of the reads after forming, seconds; applies to matrices formed by
-        ``AnalogMatrix.random`` (their device drift law); 0 = read at the reference time.
-    """
-
-    array: ArrayConfig = field(default_factory=ArrayConfig)
-    input: InputConfig = field(default_factory=InputConfig)
-    adc: ADCConfig = field(default_factory=ADCConfig)
-    read_noise: ReadNoiseConfig = field(default_factory=ReadNoiseConfig)
-    mapping: MappingConfig = field(default_factory=MappingConfig)
-    drift_time_s: float = 0.0
-
-    def __post_init__(self) -> None:
-        for attr, cls in (("array", ArrayConfig), ("input", InputConfig), ("adc", ADCConfig),
-                          ("read_noise", ReadNoiseConfig), ("mapping", MappingConfig)):
-            if not isinstance(getattr(self, attr), cls):
-                raise ParameterError(f"HardwareConfig.{attr}", getattr(self, attr),
-                                     f"must be a {cls.__name__}")
-        check_nonnegative("HardwareConfig.drift_time_s", self.drift_time_s)
-
-    @classmethod
-    def ideal(cls, mapping: MappingConfig | None = None) -> HardwareConfig:
-        """Every non-ideality off: unquantised inputs and ADC, no noise, no IR drop, no drift."""
-        return cls(array=ArrayConfig(ir_drop=False), input=InputConfig(mode="ideal"),
-                   adc=ADCConfig(bits=None),
-                   read_noise=ReadNoiseConfig(relative_sigma=0.0, additive_sigma_S=0.0),
-                   mapping=mapping or MappingConfig(), drift_time_s=0.0)

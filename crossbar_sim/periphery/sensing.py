@@ -15,7 +15,7 @@ import math
 import numba
 import numpy as np
 
-from crossbar_sim.normals import DENSITY, EDGES, standard_normal
+from crossbar_sim.periphery.normals import DENSITY, EDGES, standard_normal
 
 
 @numba.njit(inline="always")
@@ -95,24 +95,3 @@ def sense_accumulate_numpy(mean_A, var_A2, z, noisy, quantise, lsb_A, code_min, 
         current = np.clip(code, code_min, code_max) * lsb_A[:, None]
     out += plane_weight * vector_scale[None, :] * current
     return clipped
-
-
-@numba.njit(cache=True)
-def quantise_levels(x, offset, step, code_min, code_max, out):  # pragma: no cover - compiled
-    """out[i, n] = clip(rint((x[i, n] − offset[n]) / step[n]), code_min, code_max) (round half even)."""
-    n_rows, n_vec = x.shape
-    for i in range(n_rows):
-        for n in range(n_vec):
-            out[i, n] = min(max(np.rint((x[i, n] - offset[n]) / step[n]), code_min), code_max)
-
-
-@numba.njit(cache=True)
-def bit_planes(x, offset, step, bits, out):  # pragma: no cover - compiled
-    """out[k, i, n] = bit k of q = clip(rint((x[i, n] − offset[n]) / step[n]), 0, 2^bits − 1)."""
-    n_rows, n_vec = x.shape
-    top = 2**bits - 1
-    for i in range(n_rows):
-        for n in range(n_vec):
-            q = np.int64(min(max(np.rint((x[i, n] - offset[n]) / step[n]), 0), top))
-            for k in range(bits):
-                out[k, i, n] = (q >> k) & 1

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import numpy as np
 
-from crossbar_sim.irdrop import check_conductance, check_row_voltages, check_wires
-from crossbar_sim.wires import WireParasitics
+from crossbar_sim.circuit.irdrop import check_conductance, check_row_voltages, check_wires
+from crossbar_sim.circuit.wires import WireParasitics
 
 
 def _word_node(i: int, j: int, wires: WireParasitics) -> str:

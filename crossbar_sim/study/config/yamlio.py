@@ -9,7 +9,7 @@ from typing import Any
 
 import yaml
 
-from .errors import ConfigError
+from crossbar_sim.study.config.errors import ConfigError
 
 
 class _Loader(yaml.SafeLoader):

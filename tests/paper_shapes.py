@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 
-from crossbar_sim.data_paths import data_root
+from crossbar_sim.common.data_paths import data_root
 from crossbar_sim.energy.workload import EsgnnShape
 
 #: Graphs the paper's COLLAB runs used: ``np.random.seed(1); randint(0, 5000, 200)`` in

@@ -1,0 +1,1 @@
+"""The analogue matrix users call: hardware config, tiles read through circuit and periphery, event ledger."""

@@ -1,0 +1,1 @@
+"""The resistive network of one array: wire parasitics, exact IR-drop solve, node voltages, SPICE."""

@@ -1,0 +1,1 @@
+"""Logical signed matrices onto conductances (differential pairs or offset columns) and tiles."""

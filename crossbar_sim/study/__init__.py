@@ -1,0 +1,1 @@
+"""Studies: typed YAML configs, the experiment entry point, sweeps and their results store."""
