@@ -11,7 +11,13 @@ from typing import Literal
 
 import numpy as np
 
-from device_models.errors import check_choice, check_nonnegative, check_positive, check_sample_tuple
+from device_models.errors import (
+    check_choice,
+    check_fields,
+    check_nonnegative,
+    check_positive,
+    check_sample_tuple,
+)
 from device_models.sampling import lognormal_log_params, resample, truncated_normal
 
 FORMED_DISTRIBUTIONS = ("normal", "lognormal", "empirical")
@@ -68,9 +74,7 @@ class PristineConductanceModel:
     relative_sigma: float = 0.1
 
     def __post_init__(self) -> None:
-        name = type(self).__name__
-        check_positive(f"{name}.conductance_S", self.conductance_S)
-        check_nonnegative(f"{name}.relative_sigma", self.relative_sigma)
+        check_fields(self, conductance_S=check_positive, relative_sigma=check_nonnegative)
 
     def sample(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         """Draw one pristine conductance (S) per cell."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from device_models.errors import check_finite, check_nonnegative, check_positive
+from device_models.errors import check_fields, check_finite, check_nonnegative, check_positive
 
 
 @dataclass(frozen=True)
@@ -29,10 +29,8 @@ class DriftModel:
     reference_time_s: float = 1.0
 
     def __post_init__(self) -> None:
-        name = type(self).__name__
-        check_finite(f"{name}.exponent_mean", self.exponent_mean)
-        check_nonnegative(f"{name}.exponent_std", self.exponent_std)
-        check_positive(f"{name}.reference_time_s", self.reference_time_s)
+        check_fields(self, exponent_mean=check_finite, exponent_std=check_nonnegative,
+                     reference_time_s=check_positive)
 
     def sample_exponent(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         """Draw one drift exponent ν per cell."""

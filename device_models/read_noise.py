@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from device_models.errors import check_nonnegative
+from device_models.errors import check_fields, check_nonnegative
 
 
 @dataclass(frozen=True)
@@ -28,9 +28,7 @@ class ReadNoiseModel:
     additive_sigma_S: float = 0.0
 
     def __post_init__(self) -> None:
-        name = type(self).__name__
-        check_nonnegative(f"{name}.relative_sigma", self.relative_sigma)
-        check_nonnegative(f"{name}.additive_sigma_S", self.additive_sigma_S)
+        check_fields(self, relative_sigma=check_nonnegative, additive_sigma_S=check_nonnegative)
 
     def sample(self, conductance_S: np.ndarray, rng: np.random.Generator) -> np.ndarray:
         """One noisy read (S) of every cell of ``conductance_S`` (the per-cell reference sampler)."""

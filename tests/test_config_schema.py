@@ -93,6 +93,18 @@ arrays:
     assert top.arrays["W_in"].conductance_S == 1e-5
 
 
+@dataclass(frozen=True)
+class Rates:
+    scale_per_S: float = 1.0
+    bandwidth_B_per_s: float = 1.0
+    fom_J_per_step: float = 1.0
+
+
+def test_denominator_rate_and_count_units_convert_as_in_technology_presets() -> None:
+    rates = load_dataclass(Rates, {"scale_per_uS": 2, "bandwidth_GBps": 3, "fom_fJ_per_step": 50})
+    assert rates.scale_per_S == 2e6 and rates.bandwidth_B_per_s == 3e9 and rates.fom_J_per_step == 50e-15
+
+
 def dev(**keys: object) -> dict:
     return {"name": "a", "device": keys}
 

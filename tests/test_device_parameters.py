@@ -16,6 +16,7 @@ from device_models import PristineConductanceModel as Pristine
 from device_models import ReadNoiseModel as ReadNoise
 from device_models import RRAMDeviceModel as Device
 from device_models import StuckCellModel as Stuck
+from device_models.errors import check_array
 
 CASES: list[tuple[Callable[[], object], str, str, str]] = [
     # (constructor, parameter named, value shown, allowed text)
@@ -85,3 +86,35 @@ def test_yaml_style_lists_become_tuples() -> None:
     model = Breakdown(distribution="empirical", samples_V=[3.3, 3.4, 3.5])  # type: ignore[arg-type]
     assert model.samples_V == (3.3, 3.4, 3.5)
     assert hash(model) == hash(Breakdown(distribution="empirical", samples_V=(3.3, 3.4, 3.5)))
+
+
+@pytest.mark.parametrize(("value", "rules", "message"), [
+    (np.ones(3), {"ndim": 2, "nonempty": True}, "g = '<array of shape (3,)>': must be a non-empty 2-D array"),
+    (np.ones((0, 3)), {"ndim": 2, "nonempty": True}, "must be a non-empty 2-D array"),
+    (np.ones((2, 2)), {"shape": (None, 3), "axes": ("batch", "R")},
+     "g = '<array of shape (2, 2)>': must be a 2-D array (batch, R) with R = 3"),
+    (np.ones((0, 4)), {"ndim": 2, "axes": ("in", "batch"), "nonempty": (0,)},
+     "must be a 2-D array (in, batch) with in >= 1"),
+    (np.ones((2, 3)), {"shape": (2, 2)}, "must be a 2-D array of shape (2, 2)"),
+    (np.array([[1.0, np.nan, np.inf]]), {},
+     "g = '<array of shape (1, 3) with 2 non-finite (NaN or inf) entries, first at (0, 1)>': "
+     "every entry must be finite"),
+    (np.array([[1.0, -2e-9]]), {"nonnegative": True},
+     "g = '<array of shape (1, 2) with 1 negative (min -2e-09) entry, first at (0, 1)>': "
+     "every entry must be finite and >= 0"),
+    ("many", {}, "g = 'many': must be an array or sequence of real numbers"),
+    ([str(i) for i in range(100)] + ["x"], {}, "g = \"<list ['0', '1', "),
+])
+def test_check_array_names_the_argument_the_bad_value_and_the_rule(value: object, rules: dict,
+                                                                   message: str) -> None:
+    with pytest.raises(ParameterError) as info:
+        check_array("g", value, **rules)
+    text = str(info.value)
+    assert (text.startswith(message) or text.endswith(message)) and len(text) < 200
+
+
+def test_check_array_returns_the_converted_array() -> None:
+    out = check_array("g", [[1, 2]], shape=(1, None), nonnegative=True)
+    assert out.dtype == np.float64 and out.shape == (1, 2)
+    assert check_array("v", np.zeros((0, 3)), shape=(None, 3)).shape == (0, 3)  # an empty batch is allowed
+    assert np.isnan(check_array("g", [np.nan], finite=False)).all()

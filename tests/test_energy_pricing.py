@@ -11,20 +11,23 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from crossbar_sim.analog.ledger import AnalogReadEvents, EventLedger, TileGeometry
+from crossbar_sim.common import registry
 from crossbar_sim.energy import (
     AnalogTechnology,
     EsgnnShape,
     HardwareMapping,
+    Technology,
     esgnn_ledger,
     ledger_latency_s,
     load_technology,
     price_ledger,
 )
-from crossbar_sim.energy.technology import si_key, technology_from_dict
+from crossbar_sim.energy.technology import technology_from_dict
 from crossbar_sim.energy.workload import matrix_read_events
 from device_models.errors import ParameterError
 
-TECH = AnalogTechnology()
+GENERIC = load_technology("generic-40nm")
+TECH = GENERIC.analog
 SHAPE = EsgnnShape("toy", (5, 7, 3), features=4, units=10, steps=3, adjacency_entries=20, train_items=3)
 
 
@@ -105,43 +108,74 @@ def test_latency_of_hand_computed_schedule() -> None:
 
 
 def test_yaml_unit_conversion() -> None:
-    assert si_key("read_pulse_width_ns") == ("read_pulse_width_s", 1e-9)
-    assert si_key("adc_walden_fom_fJ_per_step") == ("adc_walden_fom_J_per_step", 1e-15)
-    assert si_key("digital_add_pJ") == ("digital_add_J", 1e-12)
-    assert si_key("transfer_bandwidth_GBps") == ("transfer_bandwidth_B_per_s", 1e9)
-    assert si_key("columns_per_adc") == ("columns_per_adc", 1.0)
     tech = load_technology("generic-40nm")
     assert tech.analog.read_pulse_width_s == pytest.approx(10e-9)
     assert tech.analog.adc_walden_fom_J_per_step == pytest.approx(50e-15, rel=1e-9, abs=0)
     assert tech.analog.digital_add_J == pytest.approx(0.36e-12, rel=1e-9, abs=0)
     assert tech.analog.digital_throughput_ops_per_s == pytest.approx(100e9)
+    assert tech.analog.transfer_bandwidth_B_per_s == pytest.approx(10e9)
     assert tech.gpu.energy_per_op_J == pytest.approx(0.480769e-12, rel=1e-9, abs=0)
     assert all(src for _, src in tech.sources)
-    for name in AnalogTechnology.__dataclass_fields__:  # generic preset = the dataclass defaults
-        default = getattr(AnalogTechnology(), name)
-        assert getattr(tech.analog, name) == pytest.approx(default, rel=1e-9, abs=0), name
+    assert {w for w, _ in tech.sources} == {f"analog.{n}" for n in AnalogTechnology.__dataclass_fields__} | {
+        "gpu.energy_per_op_J", "gpu.transfer_energy_per_byte_J"}
 
 
-@pytest.mark.parametrize("entry, name", [
-    ({"read_pulse_width_ns": {"value": -1, "source": "x"}}, "read_pulse_width_s"),
-    ({"columns_per_adc": {"value": 2.5, "source": "x"}}, "analog.columns_per_adc"),
-    ({"digital_add_pJ": {"value": 1.0}}, "analog.digital_add_pJ"),
-    ({"warp_drive_pJ": {"value": 1.0, "source": "x"}}, "analog.warp_drive_pJ"),
-    ({"digital_add_pJ": {"value": "big", "source": "x"}}, "analog.digital_add_pJ"),
+def test_the_yaml_presets_are_the_only_source_of_the_constants() -> None:
+    with pytest.raises(TypeError):
+        AnalogTechnology()  # type: ignore[call-arg]
+    paper = load_technology("paper-esgnn-2023")  # extends generic-40nm, changes three entries
+    changed = {n for n in AnalogTechnology.__dataclass_fields__
+               if getattr(paper.analog, n) != getattr(GENERIC.analog, n)}
+    assert changed == {"adc_walden_fom_J_per_step", "columns_per_adc"}
+    assert paper.gpu.energy_per_op_J == GENERIC.gpu.energy_per_op_J
+    assert paper.gpu.transfer_energy_per_byte_J == pytest.approx(11.6335e-12, rel=1e-12)
+    sources = dict(paper.sources)
+    assert sources["analog.digital_add_J"] == dict(GENERIC.sources)["analog.digital_add_J"]
+    assert sources["analog.adc_walden_fom_J_per_step"].startswith("fitted")
+
+
+def test_a_preset_file_may_extend_a_registered_one(tmp_path) -> None:
+    path = tmp_path / "mine.yaml"
+    path.write_text("name: mine\nextends: generic-40nm\n"
+                    "analog: {digital_add_fJ: {value: 100, source: test}}\n")
+    tech = load_technology(path)
+    assert tech.name == "mine" and tech.analog.digital_add_J == pytest.approx(100e-15, rel=1e-12)
+    assert tech.analog.digital_mul_J == GENERIC.analog.digital_mul_J
+    registry.register(Technology, "test-mine", tech)
+    assert load_technology("test-mine") is tech
+    with pytest.raises(ParameterError, match=r"^analog.read_pulse_width_s = '<missing>': required"):
+        technology_from_dict({"name": "bare", "analog": {}})
+
+
+def _extends_generic(entry: dict) -> dict:
+    return {"name": "bad", "extends": "generic-40nm", "analog": entry}
+
+
+@pytest.mark.parametrize("data, name", [
+    (_extends_generic({"read_pulse_width_ns": {"value": -1, "source": "x"}}), "analog.read_pulse_width_ns"),
+    (_extends_generic({"columns_per_adc": {"value": 2.5, "source": "x"}}), "analog.columns_per_adc"),
+    (_extends_generic({"digital_add_pJ": {"value": 1.0}}), "analog.digital_add_pJ"),
+    (_extends_generic({"warp_drive_pJ": {"value": 1.0, "source": "x"}}), "analog.warp_drive_pJ"),
+    (_extends_generic({"digital_add_pJ": {"value": "big", "source": "x"}}), "analog.digital_add_pJ"),
+    (_extends_generic({"digital_add_pJ": {"value": 1, "source": "x"},
+                       "digital_add_fJ": {"value": 1, "source": "x"}}), "analog.digital_add_fJ"),
+    ({"name": "bad", "extends": "generic-4nm"}, "extends"),
+    ({"name": "bad", "extend": "generic-40nm"}, "preset.extend"),
 ])
-def test_bad_table_entries_raise(entry: dict, name: str) -> None:
+def test_bad_table_entries_raise(data: dict, name: str) -> None:
     with pytest.raises(ParameterError) as err:
-        technology_from_dict({"name": "bad", "analog": entry})
+        technology_from_dict(data)
     assert err.value.name == name
 
 
 def test_bad_dataclass_values_raise() -> None:
     with pytest.raises(ParameterError):
-        AnalogTechnology(parallel_tiles=0)
+        replace(TECH, parallel_tiles=0)
     with pytest.raises(ParameterError):
         HardwareMapping(mapping="crossed")
-    with pytest.raises(ParameterError):
-        load_technology("no-such-preset")
+    pattern = r"generic-40nm, paper-esgnn-2023.*, or a YAML file path \(did you mean 'generic-40nm'\?\)"
+    with pytest.raises(ParameterError, match=pattern):
+        load_technology("generic-40mn")
 
 
 @settings(max_examples=25, deadline=None)

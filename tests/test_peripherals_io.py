@@ -13,7 +13,7 @@ from crossbar_sim.analog.ledger import EventLedger
 from crossbar_sim.analog.matrix import AnalogMatrix
 from crossbar_sim.circuit.config import ArrayConfig
 from crossbar_sim.mapping.config import MappingConfig
-from crossbar_sim.periphery.adc import adc_code_range, adc_convert, worst_case_current_A
+from crossbar_sim.periphery.adc import adc_code_range, worst_case_current_A
 from crossbar_sim.periphery.config import ADCConfig, InputConfig, ReadNoiseConfig
 from crossbar_sim.periphery.encoders import encode_bit_serial, encode_dac, encode_ideal
 from crossbar_sim.periphery.sensing import sense_accumulate, sense_accumulate_numpy
@@ -61,12 +61,15 @@ def test_ideal_encoding_is_exact(rng: np.random.Generator) -> None:
     assert np.abs(enc.levels).max() == 1.0 and enc.dac_bits == 0
 
 
-def test_adc_convert_by_hand() -> None:
+@pytest.mark.parametrize("sense", [sense_accumulate, sense_accumulate_numpy], ids=["kernel", "numpy"])
+def test_adc_quantisation_by_hand(sense) -> None:
     assert adc_code_range(3, bipolar=True) == (-3, 3)
     assert adc_code_range(3, bipolar=False) == (0, 7)
     current = np.array([[0.0, 1.49, 1.5, 3.4, 3.6, -3.6, -0.2]])
-    out, clipped = adc_convert(current, np.array([1.0]), -3, 3)
-    np.testing.assert_array_equal(out, [[0, 1, 2, 3, 3, -3, 0]])
+    out = np.zeros_like(current)
+    clipped = sense(current, current, current, False, True, np.array([1.0]), -3, 3, 1.0,
+                    np.ones(current.shape[1]), out)
+    np.testing.assert_array_equal(out, [[0, 1, 2, 3, 3, -3, 0]])  # codes round half up
     assert clipped == 2  # 3.6 and -3.6 round outside ±3
 
 

@@ -6,8 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from crossbar_sim.common.seeding import derive_seed
 from crossbar_sim.study.config import ConfigError, parse_experiment_document
-from crossbar_sim.study.sweep import derive_seed, expand_sweep, point_identity
+from crossbar_sim.study.sweep import expand_sweep, point_identity
 
 
 def plan_of(sweep: dict, experiment: dict | None = None, seed: int | None = None):

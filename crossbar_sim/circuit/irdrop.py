@@ -39,18 +39,12 @@ from crossbar_sim.circuit.lapack import cholesky_lower, cholesky_solve, pack_low
 from crossbar_sim.circuit.nodal import NodalSystem
 from crossbar_sim.circuit.wires import WireParasitics
 from crossbar_sim.common.blas import single_threaded_blas
-from device_models.errors import ParameterError, check_int
+from device_models.errors import ParameterError, check_array, check_int
 
 
 def check_conductance(conductance_S: np.ndarray) -> np.ndarray:
     """Return the conductance matrix (S) as a float array: 2-D, non-empty, finite and >= 0."""
-    g = np.asarray(conductance_S, dtype=float)
-    if g.ndim != 2 or g.shape[0] < 1 or g.shape[1] < 1:
-        raise ParameterError("conductance_S", f"<array of shape {g.shape}>", "must be a non-empty 2-D array")
-    if not np.all(np.isfinite(g)) or np.any(g < 0):
-        raise ParameterError("conductance_S", "<array with negative or non-finite entries>",
-                             "every conductance must be finite and >= 0 siemens")
-    return g
+    return check_array("conductance_S", conductance_S, ndim=2, nonempty=True, nonnegative=True)
 
 
 def check_wires(wires: WireParasitics) -> WireParasitics:
@@ -62,15 +56,9 @@ def check_wires(wires: WireParasitics) -> WireParasitics:
 
 def check_row_voltages(v_rows: np.ndarray, n_rows: int, batched: bool) -> np.ndarray:
     """Return finite row voltages (V) of shape (R,), or (batch, R) when ``batched``."""
-    v = np.asarray(v_rows, dtype=float)
-    expected = 2 if batched else 1
-    if v.ndim != expected or v.shape[-1] != n_rows:
-        shape = "(batch, R)" if batched else "(R,)"
-        raise ParameterError("v_rows", f"<array of shape {v.shape}>",
-                             f"must have shape {shape} with R = {n_rows}")
-    if not np.all(np.isfinite(v)):
-        raise ParameterError("v_rows", "<array with non-finite entries>", "every voltage must be finite")
-    return v
+    if batched:
+        return check_array("v_rows", v_rows, shape=(None, n_rows), axes=("batch", "R"))
+    return check_array("v_rows", v_rows, shape=(n_rows,), axes=("R",))
 
 
 def _conductance(ohm: float) -> float:

@@ -1,2 +1,2 @@
-"""Plumbing every layer may use: seeded random streams, atomic file writes, unit suffixes, data
-folders, BLAS thread limits."""
+"""Plumbing every layer may use: seeded random streams, atomic file writes, unit suffixes, named values
+(presets), data folders, BLAS thread limits."""

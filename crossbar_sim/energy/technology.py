@@ -1,14 +1,19 @@
 """Technology table: energy and time of every priced event, loaded from a YAML preset.
 
-A preset has two sections, ``analog`` (the resistive-memory system) and ``gpu`` (the digital
-baseline). Every entry is ``key: {value: <number>, source: <citation or reason>}``; keys carry
-engineering units (``read_pulse_width_ns``, ``digital_add_pJ``) and are converted to SI field names
-(``read_pulse_width_s``, ``digital_add_J``) on load.
+The YAML presets are the only source of the constants: the dataclasses have no defaults. A preset has
+two sections, ``analog`` (the resistive-memory system) and ``gpu`` (the digital baseline). Every entry
+is ``key: {value: <number>, source: <citation or reason>}``; keys carry engineering units
+(``read_pulse_width_ns``, ``digital_add_pJ``) and are converted to SI field names
+(``read_pulse_width_s``, ``digital_add_J``) by :mod:`crossbar_sim.common.units`. A preset may say
+``extends: <preset name>`` and give only the entries it changes. The shipped presets (the YAML files in
+``crossbar_sim/energy/presets``) are registered as the named values of :class:`Technology` in
+:mod:`crossbar_sim.common.registry`; others can be registered there too.
 """
 
 from __future__ import annotations
 
-import re
+import functools
+import os
 from dataclasses import dataclass, fields
 from importlib import resources
 from pathlib import Path
@@ -16,31 +21,30 @@ from typing import Any
 
 import yaml
 
+from crossbar_sim.common import registry
+from crossbar_sim.common.units import si_key, to_si
 from device_models.errors import ParameterError, check_int, check_nonnegative, check_positive
 
-_UNITS: dict[str, tuple[str, float]] = {
-    "ns": ("s", 1e-9),
-    "us": ("s", 1e-6),
-    "fJ": ("J", 1e-15),
-    "pJ": ("J", 1e-12),
-    "nJ": ("J", 1e-9),
-    "GBps": ("B_per_s", 1e9),
-    "Gops": ("ops_per_s", 1e9),
-}
-_KEY = re.compile(r"^(?P<base>.+)_(?P<unit>" + "|".join(_UNITS) + r")(?P<tail>_per_step)?$")
+PRESETS = resources.files("crossbar_sim.energy") / "presets"
+TOP_LEVEL_KEYS = ("name", "description", "extends", "analog", "gpu")
 
 
-def si_key(key: str) -> tuple[str, float]:
-    """Map a YAML key with an engineering unit to (SI field name, factor); unitless keys pass through."""
-    m = _KEY.match(key)
-    if not m:
-        return key, 1.0
-    unit, factor = _UNITS[m["unit"]]
-    return f"{m['base']}_{unit}{m['tail'] or ''}", factor
+class _Table:
+    """The rule shared by the technology tables: integers >= 1, times and rates > 0, energies >= 0."""
+
+    def __post_init__(self) -> None:
+        for f in fields(self):  # type: ignore[arg-type]
+            value = getattr(self, f.name)
+            if f.type == "int":
+                check_int(f.name, value, minimum=1)
+            elif f.name.endswith(("_s", "_per_s")):
+                check_positive(f.name, value)
+            else:
+                check_nonnegative(f.name, value)
 
 
 @dataclass(frozen=True)
-class AnalogTechnology:
+class AnalogTechnology(_Table):
     """Per-event energies (J) and times (s) of the resistive-memory system.
 
     ADC energy per conversion follows the Walden figure of merit, E = FOM_W · 2^bits
@@ -50,34 +54,24 @@ class AnalogTechnology:
     conversion at ``ideal_adc_bits``.
     """
 
-    read_pulse_width_s: float = 10e-9
-    driver_energy_per_row_pulse_J: float = 22e-15
-    dac_energy_per_step_J: float = 1e-15
-    adc_walden_fom_J_per_step: float = 50e-15
-    tia_energy_per_conversion_J: float = 0.1e-12
-    ideal_adc_bits: int = 8
-    adc_conversion_time_s: float = 10e-9
-    columns_per_adc: int = 8
-    parallel_tiles: int = 16
-    digital_add_J: float = 0.36e-12
-    digital_mul_J: float = 0.98e-12
-    digital_mac_J: float = 1.34e-12
-    digital_activation_J: float = 2.68e-12
-    digital_compare_J: float = 0.36e-12
-    digital_shift_add_J: float = 0.045e-12
-    digital_throughput_ops_per_s: float = 100e9
-    transfer_energy_per_byte_J: float = 1.1e-12
-    transfer_bandwidth_B_per_s: float = 10e9
-
-    def __post_init__(self) -> None:
-        for f in fields(self):
-            value = getattr(self, f.name)
-            if f.type == "int":
-                check_int(f.name, value, minimum=1)
-            elif f.name.endswith(("_s", "_per_s")):
-                check_positive(f.name, value)
-            else:
-                check_nonnegative(f.name, value)
+    read_pulse_width_s: float
+    driver_energy_per_row_pulse_J: float
+    dac_energy_per_step_J: float
+    adc_walden_fom_J_per_step: float
+    tia_energy_per_conversion_J: float
+    ideal_adc_bits: int
+    adc_conversion_time_s: float
+    columns_per_adc: int
+    parallel_tiles: int
+    digital_add_J: float
+    digital_mul_J: float
+    digital_mac_J: float
+    digital_activation_J: float
+    digital_compare_J: float
+    digital_shift_add_J: float
+    digital_throughput_ops_per_s: float
+    transfer_energy_per_byte_J: float
+    transfer_bandwidth_B_per_s: float
 
     def adc_energy_J(self, bits: int) -> float:
         """TIA + ADC energy of one conversion at ``bits`` (0 = ideal read, priced at ideal_adc_bits)."""
@@ -104,20 +98,17 @@ class AnalogTechnology:
 
 
 @dataclass(frozen=True)
-class GpuTechnology:
+class GpuTechnology(_Table):
     """GPU baseline: energy per operation (1 MAC = 2 ops) and per byte moved over PCIe/HBM."""
 
-    energy_per_op_J: float = 0.480769e-12
-    transfer_energy_per_byte_J: float = 31.2e-12
-
-    def __post_init__(self) -> None:
-        check_positive("energy_per_op_J", self.energy_per_op_J)
-        check_nonnegative("transfer_energy_per_byte_J", self.transfer_energy_per_byte_J)
+    energy_per_op_J: float
+    transfer_energy_per_byte_J: float
 
 
 @dataclass(frozen=True)
 class Technology:
-    """A named preset: analogue system table, GPU baseline table and the sources of each entry."""
+    """A named preset: analogue system table, GPU baseline table and the source of each entry
+    (``("analog.digital_add_J", "Horowitz: ...")``, by SI key)."""
 
     name: str
     analog: AnalogTechnology
@@ -126,53 +117,77 @@ class Technology:
     description: str = ""
 
 
-def _section(cls: type, raw: Any, section: str) -> tuple[Any, list[tuple[str, str]]]:
+def _section(cls: type, raw: Any, section: str, base: Technology | None) -> tuple[Any, dict[str, str]]:
+    """The table ``cls`` from the entries ``raw`` over those of ``base``, and the source of every entry."""
     if not isinstance(raw, dict):
         raise ParameterError(section, raw, "must be a mapping of key: {value, source}")
     allowed = {f.name: f for f in fields(cls)}
-    kwargs: dict[str, Any] = {}
-    sources: list[tuple[str, str]] = []
+    inherited = getattr(base, section, None)
+    values: dict[str, Any] = {n: getattr(inherited, n) for n in allowed} if inherited is not None else {}
+    sources = {w: src for w, src in base.sources if w.startswith(f"{section}.")} if base is not None else {}
+    given: dict[str, tuple[str, Any]] = {}  # SI name -> (YAML key, value as written)
     for key, entry in raw.items():
-        name, factor = si_key(key)
+        name, exponent = si_key(str(key))
         where = f"{section}.{key}"
         if name not in allowed:
             raise ParameterError(where, entry, "unknown key; allowed (SI names): " + ", ".join(allowed))
+        if name in given:
+            raise ParameterError(where, entry, f"sets {name} again (already set by '{given[name][0]}')")
         if not isinstance(entry, dict) or "value" not in entry or not entry.get("source"):
             raise ParameterError(where, entry, "must be a mapping with 'value' and a non-empty 'source'")
         value = entry["value"]
         if allowed[name].type == "int":
-            kwargs[name] = check_int(where, value, minimum=1)
+            values[name] = check_int(where, value, minimum=1)
         else:
             if isinstance(value, bool) or not isinstance(value, (int, float)):
                 raise ParameterError(where, value, "must be a number")
-            kwargs[name] = float(value) * factor
-        sources.append((where, str(entry["source"])))
-    return cls(**kwargs), sources
+            values[name] = to_si(float(value), exponent)
+        given[name] = (str(key), value)
+        sources[f"{section}.{name}"] = str(entry["source"])
+    missing = [n for n in allowed if n not in values]
+    if missing:
+        raise ParameterError(f"{section}.{missing[0]}", "<missing>",
+                             "required: give it, or extend a preset that has it (extends: <name>)")
+    try:
+        return cls(**values), sources
+    except ParameterError as exc:
+        key, value = given.get(exc.name, (exc.name, exc.value))
+        raise ParameterError(f"{section}.{key}", value, exc.allowed) from None
 
 
 def technology_from_dict(data: dict[str, Any]) -> Technology:
     """Build a :class:`Technology` from a parsed preset (see the module docstring for the layout)."""
     if not isinstance(data, dict) or "name" not in data:
         raise ParameterError("preset", data, "must be a mapping with 'name', 'analog' and 'gpu'")
-    analog, s1 = _section(AnalogTechnology, data.get("analog", {}), "analog")
-    gpu, s2 = _section(GpuTechnology, data.get("gpu", {}), "gpu")
-    return Technology(str(data["name"]), analog, gpu, tuple(s1 + s2), str(data.get("description", "")))
+    for key in data:
+        if key not in TOP_LEVEL_KEYS:
+            raise ParameterError(f"preset.{key}", data[key],
+                                 "unknown key; allowed: " + ", ".join(TOP_LEVEL_KEYS))
+    base = registry.lookup(Technology, data["extends"], "extends") if "extends" in data else None
+    analog, s1 = _section(AnalogTechnology, data.get("analog", {}), "analog", base)
+    gpu, s2 = _section(GpuTechnology, data.get("gpu", {}), "gpu", base)
+    description = data.get("description", base.description if base is not None else "")
+    return Technology(str(data["name"]), analog, gpu, (*s1.items(), *s2.items()), str(description))
 
 
-def preset_names() -> list[str]:
-    """Names of the presets shipped with the package."""
-    folder = resources.files("crossbar_sim.energy") / "presets"
-    return sorted(p.name[:-5] for p in folder.iterdir() if p.name.endswith(".yaml"))
+def _read_preset(file: Any) -> Technology:
+    """The preset in YAML file ``file`` (a path or a package resource)."""
+    return technology_from_dict(yaml.safe_load(file.read_text(encoding="utf-8")))
 
 
 def load_technology(name_or_path: str | Path) -> Technology:
-    """Load a shipped preset by name (e.g. ``"generic-40nm"``) or a YAML file by path."""
+    """A registered preset by name (the shipped ``"generic-40nm"``, ``"paper-esgnn-2023"``) or a YAML file."""
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") and path.is_file():
-        text = path.read_text()
-    elif str(name_or_path) in preset_names():
-        text = (resources.files("crossbar_sim.energy") / "presets" / f"{name_or_path}.yaml").read_text()
-    else:
-        raise ParameterError("technology", str(name_or_path), "must be a preset name "
-                             f"({', '.join(preset_names())}) or a YAML file path")
-    return technology_from_dict(yaml.safe_load(text))
+        return _read_preset(path)
+    return registry.lookup(Technology, str(name_or_path), "technology", or_else="a YAML file path")
+
+
+def _register_shipped_presets() -> None:
+    for file in PRESETS.iterdir():
+        name, suffix = os.path.splitext(file.name)
+        if suffix == ".yaml":
+            registry.register_loader(Technology, name, functools.partial(_read_preset, file))
+
+
+_register_shipped_presets()

@@ -18,7 +18,7 @@ from typing import Literal
 import numpy as np
 
 from crossbar_sim.mapping.config import MappingConfig
-from device_models.errors import ParameterError
+from device_models.errors import ParameterError, check_array
 
 
 @dataclass(frozen=True)
@@ -56,18 +56,9 @@ class MappedMatrix:
         return MappedMatrix(g_plus_S, g_minus_S, self.weight_per_S, self.weight_offset)
 
 
-def _check_matrix(name: str, w: np.ndarray) -> np.ndarray:
-    w = np.asarray(w, dtype=np.float64)
-    if w.ndim != 2 or w.shape[0] < 1 or w.shape[1] < 1:
-        raise ParameterError(name, f"<array of shape {w.shape}>", "must be a non-empty 2-D array")
-    if not np.all(np.isfinite(w)):
-        raise ParameterError(name, "<array with non-finite entries>", "every entry must be finite")
-    return w
-
-
 def map_weights(weights: np.ndarray, config: MappingConfig) -> MappedMatrix:
     """Program a signed logical matrix (out, in) onto conductances with the largest at g_max_S."""
-    w = _check_matrix("weights", weights).T
+    w = check_array("weights", weights, ndim=2, nonempty=True).T
     if config.mode == "differential":
         span = float(np.max(np.abs(w)))
         k = span / config.g_max_S if span > 0 else 1.0 / config.g_max_S
@@ -80,15 +71,9 @@ def map_weights(weights: np.ndarray, config: MappingConfig) -> MappedMatrix:
 
 def map_conductances(g_plus_S: np.ndarray, g_minus_S: np.ndarray | None, weight_per_S: float) -> MappedMatrix:
     """Conductances (in, out) that define the weights themselves: W = k(G⁺ − G⁻) or W = k·G."""
-    g_plus = _check_matrix("g_plus_S", g_plus_S)
-    if np.any(g_plus < 0):
-        raise ParameterError("g_plus_S", "<array with negative entries>", "conductances must be >= 0")
+    g_plus = check_array("g_plus_S", g_plus_S, ndim=2, nonempty=True, nonnegative=True)
     if g_minus_S is not None:
-        g_minus = _check_matrix("g_minus_S", g_minus_S)
-        if g_minus.shape != g_plus.shape or np.any(g_minus < 0):
-            raise ParameterError("g_minus_S", f"<array of shape {g_minus.shape}>",
-                                 f"must be >= 0 with the shape of g_plus_S {g_plus.shape}")
-        g_minus_S = g_minus
+        g_minus_S = check_array("g_minus_S", g_minus_S, shape=g_plus.shape, nonnegative=True)
     if not np.isfinite(weight_per_S) or weight_per_S <= 0:
         raise ParameterError("weight_per_S", weight_per_S, "must be finite and > 0")
     return MappedMatrix(g_plus, g_minus_S, float(weight_per_S))

@@ -1,4 +1,5 @@
-"""The ADC after each sensed channel: code ranges, conversion with clipping, and worst-case ranging."""
+"""The ADC after each sensed channel: code ranges and worst-case ranging (conversion and clipping happen in
+the sensing kernels of :mod:`crossbar_sim.periphery.sensing`)."""
 
 from __future__ import annotations
 
@@ -11,18 +12,6 @@ def adc_code_range(bits: int, bipolar: bool) -> tuple[int, int]:
         top = 2 ** (bits - 1) - 1
         return -top, top
     return 0, 2**bits - 1
-
-
-def adc_convert(current_A: np.ndarray, lsb_A: np.ndarray, code_min: int, code_max: int
-                ) -> tuple[np.ndarray, int]:
-    """Quantise currents (channels, batch) with per-channel LSB (A): (quantised currents A, clipped count).
-
-    Codes are round-half-up of I/LSB; a conversion is clipped when that code lies outside the range.
-    """
-    lsb = np.asarray(lsb_A, dtype=np.float64)[:, None]
-    code = np.floor(np.asarray(current_A, dtype=np.float64) / lsb + 0.5)
-    clipped = int(np.count_nonzero((code < code_min) | (code > code_max)))
-    return np.clip(code, code_min, code_max) * lsb, clipped
 
 
 def worst_case_current_A(channel_conductance_S: np.ndarray, read_voltage_V: float, signed_inputs: bool

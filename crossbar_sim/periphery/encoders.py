@@ -14,7 +14,7 @@ import numba
 import numpy as np
 
 from crossbar_sim.periphery.config import InputConfig
-from device_models.errors import ParameterError
+from device_models.errors import check_array
 
 
 @dataclass(frozen=True)
@@ -49,15 +49,9 @@ class EncodedInput:
 
 
 def _check_batch(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """x as float64 with its per-vector minimum and maximum; NaN or inf anywhere shows in those."""
-    x = np.asarray(x, dtype=np.float64)
-    if x.ndim == 2 and x.shape[0] == 0:
-        raise ParameterError("x", f"<array of shape {x.shape}>", "needs at least one input row")
-    if x.ndim == 2:
-        x_min, x_max = x.min(axis=0), x.max(axis=0)
-        if np.isfinite(x_min).all() and np.isfinite(x_max).all():
-            return x, x_min, x_max
-    raise ParameterError("x", f"<array of shape {x.shape}>", "must be a finite 2-D array (in, batch)")
+    """x as a finite float64 (in, batch) array with at least one row, and its per-vector min and max."""
+    x = check_array("x", x, ndim=2, axes=("in", "batch"), nonempty=(0,))
+    return x, x.min(axis=0), x.max(axis=0)
 
 
 def encode_inputs(x: np.ndarray, config: InputConfig, read_voltage_V: float,

@@ -71,4 +71,4 @@ def plot_tile_conductances(matrix: AnalogMatrix, path: str | os.PathLike[str],
             ax.tick_params(labelsize=6)
     fig.colorbar(image, ax=axes, label="conductance (µS)", shrink=0.9)
     fig.suptitle(title or f"{matrix.name}: {n_rows} x {n_cols} tiles")
-    return save_figure(fig, path, dpi=120)
+    return save_figure(fig, path)

@@ -2,25 +2,25 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from pathlib import Path
 
-import matplotlib
+import numpy as np
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-
-from crossbar_sim.energy.pricing import COMPONENTS  # noqa: E402
-from crossbar_sim.energy.report import FIGURE_COMPONENTS, EnergyReport  # noqa: E402
+from crossbar_sim.energy.pricing import COMPONENTS
+from crossbar_sim.energy.report import FIGURE_COMPONENTS, EnergyReport
+from crossbar_sim.plots.figures import save_figure
 
 
-def plot_energy_comparison(reports: Sequence[EnergyReport], path: str | Path,
+def plot_energy_comparison(reports: Sequence[EnergyReport], path: str | os.PathLike[str],
                            labels: Sequence[str] | None = None) -> Path:
     """Grouped bars per component (analogue vs GPU) on a log energy axis, GPU op counts on a second
     axis; one panel per report. Returns the PNG path."""
     labels = list(labels) if labels is not None else [r.label for r in reports]
-    fig, axes = plt.subplots(1, len(reports), figsize=(4.2 * len(reports), 3.6), squeeze=False)
+    fig = Figure(figsize=(4.2 * len(reports), 3.6), layout="tight")
+    axes = fig.subplots(1, len(reports), squeeze=False)
     x = np.arange(len(FIGURE_COMPONENTS) + 1)
     names = [*FIGURE_COMPONENTS, "total"]
     for ax, rep, label in zip(axes[0], reports, labels, strict=True):
@@ -42,18 +42,15 @@ def plot_energy_comparison(reports: Sequence[EnergyReport], path: str | Path,
         if ax is axes[0][0]:
             handles = ax.get_legend_handles_labels()[0] + twin.get_legend_handles_labels()[0]
             ax.legend(handles, [h.get_label() for h in handles], fontsize=7, loc="lower left")
-    fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-    return out
+    return save_figure(fig, path)
 
 
-def plot_energy_breakdown(report: EnergyReport, path: str | Path) -> Path:
+def plot_energy_breakdown(report: EnergyReport, path: str | os.PathLike[str]) -> Path:
     """Stacked bars: analogue reservoir energy per phase, split by component. Returns the PNG path."""
     table = report.analog.by_phase_component_J
     phases = list(table)
-    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    fig = Figure(figsize=(5.5, 3.6), layout="tight")
+    ax = fig.add_subplot()
     bottom = np.zeros(len(phases))
     for comp in COMPONENTS:
         values = np.array([table[p][comp] for p in phases])
@@ -63,8 +60,4 @@ def plot_energy_breakdown(report: EnergyReport, path: str | Path) -> Path:
     ax.set_ylabel("energy (µJ)")
     ax.set_title(f"{report.label}: analogue reservoir {report.analog.total_J * 1e6:.2f} µJ")
     ax.legend(fontsize=8)
-    fig.tight_layout()
-    out = Path(path)
-    fig.savefig(out, dpi=120)
-    plt.close(fig)
-    return out
+    return save_figure(fig, path)

@@ -1,4 +1,5 @@
-"""Shared figure helpers: PNG output with the Agg backend and the array heat map."""
+"""Shared figure helpers: every figure is a ``matplotlib.figure.Figure`` drawn by the Agg canvas (no
+pyplot state, no global backend switch) and written as a PNG through the package's atomic writer."""
 
 from __future__ import annotations
 
@@ -9,14 +10,17 @@ import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 
+from crossbar_sim.common.atomic import atomic_output
 
-def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = 100) -> Path:
-    """Write ``fig`` as a PNG at ``path`` (parent folders created); returns the path."""
-    out = Path(path)
-    out.parent.mkdir(parents=True, exist_ok=True)
+DPI = 150  # the resolution of every PNG the package writes
+
+
+def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
+    """Write ``fig`` as a PNG at ``path`` (parent folders created; the file appears only when complete)."""
     FigureCanvasAgg(fig)
-    fig.savefig(out, format="png", dpi=dpi)
-    return out
+    with atomic_output(path) as tmp:
+        fig.savefig(tmp, format="png", dpi=DPI)
+    return Path(path)
 
 
 def plot_array_map(values: np.ndarray, path: str | os.PathLike[str], colorbar_label: str, title: str,
@@ -29,4 +33,4 @@ def plot_array_map(values: np.ndarray, path: str | os.PathLike[str], colorbar_la
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    return save_figure(fig, path, dpi=150)
+    return save_figure(fig, path)

@@ -8,8 +8,9 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from matplotlib.figure import Figure
 
-from crossbar_sim.common.atomic import atomic_output
+from crossbar_sim.plots.figures import save_figure
 from crossbar_sim.study.config import ConfigError
 from crossbar_sim.study.sweep.store import ResultStore, flatten
 
@@ -46,29 +47,12 @@ def _table(db: str | os.PathLike[str], metric: str, params: list[str]) -> list[t
     return table
 
 
-def _save(fig: Any, out: str | os.PathLike[str]) -> Path:
-    """Save ``fig`` as PNG via a temporary file renamed on success."""
-    import matplotlib.pyplot as plt
-
-    try:
-        with atomic_output(out) as tmp:
-            fig.savefig(tmp, dpi=120, format="png")
-    finally:
-        plt.close(fig)
-    return Path(out)
-
-
 def _key(value: Any) -> tuple[int, Any]:
     return (0, value) if isinstance(value, (int, float)) else (1, str(value))
 
 
 def plot_metric(db: str | os.PathLike[str], metric: str, x: str, out: str | os.PathLike[str]) -> Path:
     """``metric`` against swept parameter ``x``: one line per setting of the other swept parameters."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     table = _table(db, metric, [x])
     # Parameters that take one value per x (zipped with x, or fixed) do not split the points into lines.
     values_at_x: dict[str, dict[Any, set]] = defaultdict(lambda: defaultdict(set))
@@ -80,7 +64,8 @@ def plot_metric(db: str | os.PathLike[str], metric: str, x: str, out: str | os.P
     for params, value in table:
         label = ", ".join(f"{k}={v}" for k, v in sorted(params.items()) if k in splitting)
         groups[label][params[x]].append(value)
-    fig, ax = plt.subplots(figsize=(6, 4))
+    fig = Figure(figsize=(6, 4), layout="tight")
+    ax = fig.add_subplot()
     numeric = all(isinstance(v, (int, float)) for g in groups.values() for v in g)
     for label, by_x in sorted(groups.items()):
         xs = sorted(by_x, key=_key)
@@ -97,18 +82,12 @@ def plot_metric(db: str | os.PathLike[str], metric: str, x: str, out: str | os.P
     ax.set_ylabel(f"{metric} (mean ± 95 % CI)")
     if any(groups):
         ax.legend(fontsize="small")
-    fig.tight_layout()
-    return _save(fig, out)
+    return save_figure(fig, out)
 
 
 def plot_heatmap(db: str | os.PathLike[str], metric: str, x: str, y: str,
                  out: str | os.PathLike[str]) -> Path:
     """Mean of ``metric`` over repeats (and other parameters) on the grid of swept ``x`` and ``y``."""
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
     cells: dict[tuple[Any, Any], list[float]] = defaultdict(list)
     for params, value in _table(db, metric, [x, y]):
         cells[(params[x], params[y])].append(value)
@@ -117,13 +96,13 @@ def plot_heatmap(db: str | os.PathLike[str], metric: str, x: str, y: str,
     grid = np.full((len(ys), len(xs)), np.nan)
     for (vx, vy), values in cells.items():
         grid[ys.index(vy), xs.index(vx)] = np.mean(values)
-    fig, ax = plt.subplots(figsize=(6, 4.5))
+    fig = Figure(figsize=(6, 4.5), layout="tight")
+    ax = fig.add_subplot()
     image = ax.imshow(grid, origin="lower", aspect="auto")
     ax.set_xticks(range(len(xs)), [f"{v:.3g}" if isinstance(v, float) else str(v) for v in xs])
     ax.set_yticks(range(len(ys)), [f"{v:.3g}" if isinstance(v, float) else str(v) for v in ys])
     ax.set_xlabel(x)
     ax.set_ylabel(y)
     fig.colorbar(image, ax=ax, label=f"{metric} (mean)")
-    fig.tight_layout()
-    return _save(fig, out)
+    return save_figure(fig, out)
 

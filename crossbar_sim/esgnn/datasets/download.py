@@ -1,7 +1,8 @@
 """Downloader of TUDataset zips and Planetoid raw files into a local cache, verified by SHA-256.
 
-Files are fetched into a staging folder inside the cache, verified, then moved into place with
-``os.replace``; on any failure the staging folder is removed, so the cache never holds a partial or
+Files are fetched into a staging folder inside the cache, verified, then moved into place by the
+package's atomic writer (:mod:`crossbar_sim.common.atomic`: flushed to disk, renamed, the folder
+flushed); on any failure the staging folder is removed, so the cache never holds a partial or
 unverified file. MUTAG and Cora are checked against the known digests of the original files. For other
 datasets (COLLAB among them: the digests of its upstream zip are not known here) the first download is
 checked structurally instead (it must load; COLLAB must also have 5000 graphs, 372,474 nodes, classes
@@ -25,6 +26,7 @@ from pathlib import Path
 
 import numpy as np
 
+from crossbar_sim.common.atomic import atomic_output, commit_file
 from crossbar_sim.common.data_paths import default_cache_dir
 from crossbar_sim.esgnn.datasets.errors import DatasetError, DownloadError
 from crossbar_sim.esgnn.datasets.manifest import (
@@ -141,11 +143,10 @@ def _check_structure(name: str, staging: Path, origin: str) -> None:
 def _install(stage: Path, folder: Path, pins: Mapping[str, str] | None) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     for path in sorted(stage.iterdir()):
-        os.replace(path, folder / path.name)
+        commit_file(path, folder / path.name)
     if pins:
-        tmp = folder / f".{PIN_FILE}.tmp"
-        tmp.write_text("".join(f"{digest}  {f}\n" for f, digest in sorted(pins.items())))
-        os.replace(tmp, folder / PIN_FILE)
+        with atomic_output(folder / PIN_FILE) as tmp:
+            tmp.write_text("".join(f"{digest}  {f}\n" for f, digest in sorted(pins.items())))
 
 
 def download_dataset(

@@ -10,7 +10,6 @@ processes of a sweep inherit it). Runner modules are imported on first use.
 
 from __future__ import annotations
 
-import difflib
 import importlib
 import importlib.metadata
 import os
@@ -21,6 +20,7 @@ from typing import Any
 from crossbar_sim.study.config.errors import ConfigError
 from crossbar_sim.study.config.schema import load_dataclass
 from crossbar_sim.study.config.yamlio import load_yaml_file
+from device_models.errors import did_you_mean, one_of
 
 DEFAULT_RUNNER = "esgnn"
 BUILTIN_RUNNERS: dict[str, str] = {"esgnn": "crossbar_sim.study.experiment"}
@@ -79,10 +79,7 @@ def get_runner(name: str | None = None, path: str = "runner") -> Runner:
                 raise
             raise ConfigError(path, name, f"runner not available yet (no module {module})") from None
     if name not in _RUNNERS:
-        names = runner_names()
-        match = difflib.get_close_matches(str(name), names, n=1, cutoff=0.6)
-        hint = f" (did you mean '{match[0]}'?)" if match else ""
-        raise ConfigError(path, name, "must be one of " + ", ".join(names) + hint)
+        raise ConfigError(path, name, one_of(name, runner_names()))
     return _RUNNERS[name]
 
 
@@ -109,9 +106,8 @@ def parse_experiment_document(data: Mapping, path: str = "<config>") -> Experime
     """Check the top-level layout of an experiment document and find its runner."""
     for key in data:
         if key not in TOP_LEVEL_KEYS:
-            match = difflib.get_close_matches(str(key), TOP_LEVEL_KEYS, n=1, cutoff=0.6)
-            hint = f"did you mean '{match[0]}'?" if match else "allowed: " + ", ".join(TOP_LEVEL_KEYS)
-            raise ConfigError.problem(str(key), f"unknown top-level key ({hint})")
+            hint = did_you_mean(key, TOP_LEVEL_KEYS) or f" (allowed: {', '.join(TOP_LEVEL_KEYS)})"
+            raise ConfigError.problem(str(key), f"unknown top-level key{hint}")
     runner_name = data.get("runner", DEFAULT_RUNNER)
     if not isinstance(runner_name, str):
         raise ConfigError("runner", runner_name, "must be a string naming a runner")

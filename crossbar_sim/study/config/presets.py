@@ -1,11 +1,14 @@
-"""Named presets for config dataclasses: a section may say ``preset: <name>`` and override keys."""
+"""Named presets for config dataclasses: a section may say ``preset: <name>`` and override keys.
+
+The presets of a dataclass are the values registered under that class in :mod:`crossbar_sim.common.registry`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from typing import Any
 
-_PRESETS: dict[type, dict[str, Any]] = {}
+from crossbar_sim.common import registry
 
 
 def register_preset(cls: type, name: str, value: Any) -> None:
@@ -15,14 +18,14 @@ def register_preset(cls: type, name: str, value: Any) -> None:
     """
     if not isinstance(value, (cls, Mapping)):
         raise TypeError(f"preset {name!r} for {cls.__name__} must be a {cls.__name__} or a mapping")
-    _PRESETS.setdefault(cls, {})[name] = value
+    registry.register(cls, name, value)
 
 
 def preset_names(cls: type) -> list[str]:
     """The registered preset names of ``cls``, sorted."""
-    return sorted(_PRESETS.get(cls, {}))
+    return registry.names(cls)
 
 
-def get_preset(cls: type, name: str) -> Any:
-    """The registered preset ``name`` of ``cls``; ``KeyError`` if there is none."""
-    return _PRESETS[cls][name]
+def get_preset(cls: type, name: Any) -> Any:
+    """The registered preset ``name`` of ``cls``; a ParameterError naming ``preset`` if there is none."""
+    return registry.lookup(cls, name, "preset")

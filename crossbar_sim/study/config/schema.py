@@ -8,7 +8,6 @@ registered preset. Every problem is a :class:`ConfigError` naming the dotted key
 from __future__ import annotations
 
 import dataclasses
-import difflib
 import functools
 import math
 import types
@@ -17,8 +16,8 @@ from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_
 
 from crossbar_sim.common.units import si_key, to_si
 from crossbar_sim.study.config.errors import ConfigError
-from crossbar_sim.study.config.presets import get_preset, preset_names
-from device_models.errors import ParameterError
+from crossbar_sim.study.config.presets import get_preset
+from device_models.errors import ParameterError, did_you_mean
 
 T = TypeVar("T")
 PRESET_KEY = "preset"
@@ -47,11 +46,10 @@ def resolve_key(cls: type, key: Any, path: str = "") -> tuple[str, int]:
     if key in names:
         return key, 0
     si, exponent = si_key(key)
-    if exponent != 0 and si in names:
+    if si != key and si in names:
         return si, exponent
-    match = difflib.get_close_matches(key, names, n=1, cutoff=0.6)
-    hint = f"did you mean '{match[0]}'?" if match else "allowed: " + ", ".join(names)
-    raise ConfigError.problem(join(path, key), f"unknown key in {cls.__name__} ({hint})")
+    hint = did_you_mean(key, names) or f" (allowed: {', '.join(names)})"
+    raise ConfigError.problem(join(path, key), f"unknown key in {cls.__name__}{hint}")
 
 
 def _describe(tp: Any) -> str:
@@ -177,15 +175,10 @@ def merge_mappings(base: Mapping, override: Mapping) -> dict:
 
 
 def _with_preset(cls: type, data: dict, path: str) -> dict:
-    name = data[PRESET_KEY]
-    names = preset_names(cls)
-    if not isinstance(name, str) or name not in names:
-        if not names:
-            raise ConfigError(join(path, PRESET_KEY), name, f"no presets are registered for {cls.__name__}")
-        match = difflib.get_close_matches(str(name), names, n=1, cutoff=0.6)
-        hint = f" (did you mean '{match[0]}'?)" if match else ""
-        raise ConfigError(join(path, PRESET_KEY), name, "must be one of " + ", ".join(names) + hint)
-    preset = get_preset(cls, name)
+    try:
+        preset = get_preset(cls, data[PRESET_KEY])
+    except ParameterError as exc:
+        raise ConfigError(join(path, PRESET_KEY), exc.value, exc.allowed) from None
     base = dump_dataclass(preset) if dataclasses.is_dataclass(preset) else dict(preset)
     return merge_mappings(base, {k: v for k, v in data.items() if k != PRESET_KEY})
 

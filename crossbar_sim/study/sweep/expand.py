@@ -3,8 +3,9 @@
 ``sweep:`` keys: ``grid`` (Cartesian product of axes), ``zip`` (axes advanced together, equal
 lengths), ``repeats`` (runs per parameter set, each with its own seed), ``seed`` (base seed) and
 ``name``. An axis is a list of values or a range ``{start, stop, num, log}``. Each point's identity
-is the canonical JSON of its overrides and repeat index; its seed derives from the base seed and that
-identity only, so results never depend on the order of execution or on the worker.
+is the canonical JSON of its overrides and repeat index; its seed is the named stream of that identity
+under the base seed (:func:`crossbar_sim.common.seeding.derive_seed`), so results never depend on the
+order of execution or on the worker.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from typing import Any
 
 import numpy as np
 
+from crossbar_sim.common.seeding import derive_seed
 from crossbar_sim.study.config import (
     ConfigError,
     ExperimentFile,
@@ -103,13 +105,6 @@ def canonical_json(value: Any) -> str:
 def point_identity(overrides: Mapping[str, Any], repeat: int) -> str:
     """The identity of a point: canonical JSON of its overrides and repeat index."""
     return canonical_json({"overrides": dict(overrides), "repeat": repeat})
-
-
-def derive_seed(base_seed: int, identity: str) -> int:
-    """A 63-bit seed from ``base_seed`` and a SHA-256 of ``identity`` (via numpy ``SeedSequence``)."""
-    words = np.frombuffer(hashlib.sha256(identity.encode()).digest(), dtype="<u4")
-    state = np.random.SeedSequence([base_seed, *words.tolist()]).generate_state(1, np.uint64)[0]
-    return int(state >> np.uint64(1))
 
 
 def config_hash(runner: str, config: Any, seed: int) -> str:
