@@ -12,7 +12,7 @@ ifneq ($(wildcard ../shared/paper_data),)
 export CROSSBAR_SIM_PAPER_DATA ?= $(abspath ../shared/paper_data)
 endif
 
-.PHONY: demo test test-slow bench lint venv clean
+.PHONY: demo test test-slow test-floors bench lint venv clean
 
 venv: $(STAMP)
 
@@ -31,6 +31,15 @@ test: $(STAMP)
 test-slow: $(STAMP)
 	$(PY) -m pytest -q -m slow
 
+# The core dependencies at the floors setup.cfg declares, in a venv of their own, then the fast tests.
+FLOORS ?= .venv-floors
+test-floors:
+	test -x $(FLOORS)/bin/python || python3 -m venv $(FLOORS)
+	$(FLOORS)/bin/python -m pip install -q --upgrade pip
+	python3 tools/dependency_floors.py > $(FLOORS)/floors.txt
+	$(FLOORS)/bin/python -m pip install -q --only-binary=:all: -c $(FLOORS)/floors.txt -e '.[test]'
+	$(FLOORS)/bin/python -m pytest -q -n 2 --dist loadgroup || test $$? -eq 5
+
 bench: $(STAMP)
 	$(PY) -m benchmarks
 
@@ -38,4 +47,4 @@ lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 
 clean:
-	rm -rf $(VENV) results build *.egg-info
+	rm -rf $(VENV) $(FLOORS) results build *.egg-info

@@ -108,3 +108,29 @@ def test_no_product_module_is_only_used_by_tests() -> None:
     unused = [module_name(p) for p in PRODUCT
               if module_name(p) not in imported and module_name(p) not in entry_points]
     assert not unused, f"modules no product code imports: {unused}"
+
+
+def test_a_fresh_shell_sees_no_test_runner() -> None:
+    """Without the tests' plugin variable, --help and info offer only the product's runners."""
+    import json
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "CROSSBAR_SIM_RUNNERS"}
+    env["PYTHONPATH"] = str(REPO)
+    info = subprocess.run([sys.executable, "-m", "crossbar_sim", "info", "--json"], env=env, cwd=REPO,
+                          capture_output=True, text=True, timeout=120, check=True)
+    assert json.loads(info.stdout)["tools"]["runners"] == "esgnn"
+    helptext = subprocess.run([sys.executable, "-m", "crossbar_sim", "--help"], env=env, cwd=REPO,
+                              capture_output=True, text=True, timeout=120, check=True).stdout
+    assert "toy" not in helptext
+
+
+def test_public_face_names_resolve() -> None:
+    import crossbar_sim
+
+    for name in crossbar_sim.EXPORTS:
+        assert getattr(crossbar_sim, name).__name__ == name
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        crossbar_sim.nope  # noqa: B018
