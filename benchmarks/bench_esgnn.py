@@ -2,7 +2,8 @@
 
 ``esgnn_mutag``: seconds of one repeat through the arrays (forming, reads, readouts of all splits);
 ratio against the software baseline of the same repeat (float64 IdealMatrix embeddings and the same
-readouts) timed alternately in the same process after a warm-up run of each (numba compile cache).
+readouts) timed alternately in the same process after a warm-up run of each (numba compile cache);
+median, minimum and interquartile range of the ratio over the rounds, seconds = the median hardware time.
 The hardware is that of ``experiments/paper/mutag.yaml`` when present, else the ExperimentConfig defaults
 with IR drop on. COLLAB and Cora (``experiments/paper/{collab,cora}.yaml``, one repeat) take minutes and
 run only with ``CROSSBAR_SIM_BENCH_FULL=1``.
@@ -15,7 +16,9 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-from benchmarks.timing import best_of_pair
+import numpy as np
+
+from benchmarks.timing import ratio_fields, timed_pairs
 from crossbar_sim.esgnn.datasets import load_dataset
 from crossbar_sim.esgnn.matrices import IdealMatrix
 from crossbar_sim.esgnn.runner import build_reservoir, input_width, run_repeat, workload_splits
@@ -53,8 +56,9 @@ def _mutag() -> str:
         embeddings = graph_states_and_embeddings(dataset, ideal_in, ideal_rec, workload.reservoir)
         return evaluate_splits(embeddings, dataset.labels, splits, classes, workload.readout)
 
-    sim_s, base_s = best_of_pair(hardware, software, repeats=3)
-    return f"BENCH esgnn_mutag seconds={sim_s:.4g} ratio={sim_s / base_s:.1f} base_s={base_s:.3g}"
+    pairs = timed_pairs(hardware, software, repeats=5)
+    return (f"BENCH esgnn_mutag seconds={np.median(pairs.sim_s):.4g} {ratio_fields(pairs)}"
+            f" n={len(pairs.sim_s)} base_s={np.median(pairs.base_s):.3g} seconds_min={min(pairs.sim_s):.4g}")
 
 
 def _full(name: str) -> str:

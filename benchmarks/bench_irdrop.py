@@ -4,7 +4,9 @@ Arrays: 256×256 and 256×512 (the tile of a 256-input × 256-output differentia
 uniform in [1, 100] µS, default wires (1 Ω segments, ideal driver and sense). Each ratio is solve time /
 the baseline, ``numpy.linalg.solve`` of a dense 512×512 system (one right-hand side) with BLAS limited
 to one thread, as inside the solver (default threading makes this short call vary tenfold on a loaded
-machine). They are timed alternately in the same run, plus 30 more baseline calls since it is short.
+machine). They are timed alternately in the same run; each round times one solve and the fastest of 30
+baseline calls, since the baseline is short. Ratios: median, minimum and interquartile range over the
+rounds; seconds is the median solve time.
 """
 
 from __future__ import annotations
@@ -12,14 +14,14 @@ from __future__ import annotations
 import numpy as np
 from threadpoolctl import threadpool_limits
 
-from benchmarks.timing import best_of, best_of_pair
+from benchmarks.timing import ratio_fields, timed_pairs
 from crossbar_sim.circuit.irdrop import solve_ir_drop
 from crossbar_sim.circuit.wires import WireParasitics
 
 BASE_N = 512
 
 
-def _setup(rng: np.random.Generator, shape: tuple[int, int]) -> str:
+def _setup(rng: np.random.Generator, shape: tuple[int, int], repeats: int, warmup: bool) -> str:
     g = rng.uniform(1e-6, 100e-6, shape)
     a = rng.standard_normal((BASE_N, BASE_N)) + BASE_N * np.eye(BASE_N)
     b = rng.standard_normal(BASE_N)
@@ -28,13 +30,15 @@ def _setup(rng: np.random.Generator, shape: tuple[int, int]) -> str:
         with threadpool_limits(limits=1, user_api="blas"):
             return np.linalg.solve(a, b)
 
-    sim, base = best_of_pair(lambda: solve_ir_drop(g, WireParasitics()), baseline, repeats=3)
-    base = min(base, best_of(baseline, repeats=30))
+    pairs = timed_pairs(lambda: solve_ir_drop(g, WireParasitics()), baseline, repeats=repeats, base_block=30,
+                        warmup=warmup)
     name = "irdrop_setup_{}x{}".format(*shape)
     base_name = f"numpy_solve_{BASE_N}x{BASE_N}_1thread"
-    return f"BENCH {name} seconds={sim:.3g} ratio={sim / base:.0f} base={base_name} base_s={base:.3g}"
+    return (f"BENCH {name} seconds={np.median(pairs.sim_s):.3g} {ratio_fields(pairs)} n={repeats}"
+            f" base={base_name} base_s={np.median(pairs.base_s):.3g} seconds_min={min(pairs.sim_s):.3g}")
 
 
 def run() -> list[str]:
     rng = np.random.default_rng(2023)
-    return [_setup(rng, (256, 256)), _setup(rng, (256, 512))]
+    # the first shape's warm-up call compiles the solver for both
+    return [_setup(rng, (256, 256), repeats=5, warmup=True), _setup(rng, (256, 512), repeats=3, warmup=False)]

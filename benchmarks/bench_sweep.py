@@ -1,4 +1,8 @@
-"""Sweep throughput: the same toy sweep (each point ~0.2 s of numpy work) serially and on 2 processes."""
+"""Sweep throughput: the same toy sweep (each point ~0.2 s of numpy work) serially and on 2 processes.
+
+The two are run alternately ROUNDS times; the speedup (serial / parallel time of a round) is printed as
+its median, minimum and interquartile range, the times as medians.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,9 @@ import tempfile
 import time
 from pathlib import Path
 
+import numpy as np
+
+from benchmarks.timing import spread
 from crossbar_sim.study.config import RUNNERS_ENV, parse_experiment_document
 from crossbar_sim.study.sweep import expand_sweep, run_sweep
 
@@ -15,6 +22,7 @@ TESTS = Path(__file__).resolve().parent.parent / "tests"  # the toy runner is a 
 
 POINTS = 24
 WORK_S = 0.2
+ROUNDS = 3
 
 
 def _timed_sweep(db: Path, workers: int) -> float:
@@ -34,11 +42,14 @@ def run() -> list[str]:
     if str(TESTS) not in sys.path:
         sys.path.insert(0, str(TESTS))
     os.environ[RUNNERS_ENV] = "toy=toy_runner"
+    serial, parallel = [], []
     with tempfile.TemporaryDirectory() as tmp:
-        serial = _timed_sweep(Path(tmp) / "serial.sqlite", workers=1)
-        parallel = _timed_sweep(Path(tmp) / "parallel.sqlite", workers=2)
-    speedup = serial / parallel
-    return [f"BENCH sweep_2proc speedup={speedup:.2f} serial_s={serial:.2f} parallel_s={parallel:.2f}"]
+        for i in range(ROUNDS):
+            serial.append(_timed_sweep(Path(tmp) / f"serial{i}.sqlite", workers=1))
+            parallel.append(_timed_sweep(Path(tmp) / f"parallel{i}.sqlite", workers=2))
+    speedup = np.asarray(serial) / np.asarray(parallel)
+    return [f"BENCH sweep_2proc {spread('speedup', speedup)} n={ROUNDS} serial_s={np.median(serial):.2f}"
+            f" parallel_s={np.median(parallel):.2f}"]
 
 
 if __name__ == "__main__":

@@ -4,8 +4,11 @@ Baseline for the VMM lines: a numpy float32 matmul of the same logical shape (51
 The IR-drop lines use one physical 256×256 array (256 inputs × 128 differential outputs).
 The per-cell reference runs on fewer vectors; its times are per vector (``per=vector``).
 The VMM ratios are steady-state (blocks of three calls of each side after a 0.2 s pause, see
-``best_of_pair``); ``interleaved_ratio`` alternates single calls, so each read starts while the
+``timed_pairs``); ``interleaved_ratio`` alternates single calls, so each read starts while the
 baseline's BLAS worker threads still spin, competing with the reads' own threads on a 2-core machine.
+Every ratio is printed as its median, minimum and interquartile range over the rounds (``n``) and as
+the fastest sim / the fastest base (``*_of_mins``).
+The in-kernel normals are benchmarked in ``bench_normals``.
 """
 
 from __future__ import annotations
@@ -14,12 +17,11 @@ import time
 
 import numpy as np
 
-from benchmarks.timing import bench_line, best_of, best_of_pair
+from benchmarks.timing import bench_line, ratio_fields, timed_pairs
 from crossbar_sim.analog.hardware import HardwareConfig
 from crossbar_sim.analog.matrix import AnalogMatrix
 from crossbar_sim.circuit.config import ArrayConfig
 from crossbar_sim.periphery.config import ADCConfig, InputConfig, ReadNoiseConfig
-from crossbar_sim.periphery.normals import fill_standard_normal, stream_states
 from crossbar_sim.periphery.sensing import sense_accumulate, sense_accumulate_numpy
 
 N_VECTORS = 1000
@@ -43,9 +45,9 @@ def _vmm(name: str, input_config: InputConfig, rng: np.random.Generator) -> str:
     x = rng.standard_normal((512, N_VECTORS))
     m = AnalogMatrix.from_weights(w, _noisy(input_config), rng)
     baseline = _matmul_baseline(rng, 512, N_VECTORS)
-    sim, base = best_of_pair(lambda: m.matmul(x), baseline, repeats=10, block=3, settle_s=0.2)
-    sim_1, base_1 = best_of_pair(lambda: m.matmul(x), baseline, repeats=10)
-    return bench_line(name, sim, base, interleaved_ratio=f"{sim_1 / base_1:.2f}")
+    steady = timed_pairs(lambda: m.matmul(x), baseline, repeats=10, block=3, settle_s=0.2)
+    interleaved = timed_pairs(lambda: m.matmul(x), baseline, repeats=10)
+    return bench_line(name, steady, ratio_fields(interleaved, "interleaved_ratio"))
 
 
 def _irdrop(rng: np.random.Generator) -> list[str]:
@@ -56,8 +58,8 @@ def _irdrop(rng: np.random.Generator) -> list[str]:
     m_ir = AnalogMatrix.from_weights(w, _noisy(dac, ir_drop=True), rng)
     setup = time.perf_counter() - start
     m_plain = AnalogMatrix.from_weights(w, _noisy(dac), rng)
-    sim, base = best_of_pair(lambda: m_ir.matmul(x), lambda: m_plain.matmul(x), repeats=9)
-    return [bench_line("irdrop_read_256", sim, base), f"BENCH irdrop_setup_256 seconds={setup:.3g}"]
+    pairs = timed_pairs(lambda: m_ir.matmul(x), lambda: m_plain.matmul(x), repeats=9)
+    return [bench_line("irdrop_read_256", pairs), f"BENCH irdrop_setup_256 seconds={setup:.3g}"]
 
 
 def _per_cell(rng: np.random.Generator) -> str:
@@ -66,9 +68,9 @@ def _per_cell(rng: np.random.Generator) -> str:
     hw = HardwareConfig(input=InputConfig(mode="dac", bits=8), adc=ADCConfig(bits=8),
                         read_noise=ReadNoiseConfig(relative_sigma=0.02, mode="per_cell"))
     m = AnalogMatrix.from_weights(w, hw, rng)
-    base = best_of(_matmul_baseline(rng, 512, N_VECTORS), repeats=9) / N_VECTORS
-    sim = best_of(lambda: m.matmul(x), repeats=2) / PER_CELL_VECTORS
-    return bench_line("vmm_percell_reference", sim, base, per="vector", vectors=PER_CELL_VECTORS)
+    pairs = timed_pairs(lambda: m.matmul(x), _matmul_baseline(rng, 512, N_VECTORS), repeats=5, base_block=3)
+    per_vector = pairs.scaled(sim=PER_CELL_VECTORS, base=N_VECTORS)
+    return bench_line("vmm_percell_reference", per_vector, per="vector", vectors=PER_CELL_VECTORS)
 
 
 def _kernel(rng: np.random.Generator) -> str:
@@ -79,17 +81,8 @@ def _kernel(rng: np.random.Generator) -> str:
     z = rng.standard_normal(shape, dtype=np.float32)
     lsb, scale, out = np.full(512, 0.02), np.ones(N_VECTORS), np.zeros(shape)
     args = (mean, var, z, True, True, lsb, -127, 127, 1.0, scale, out)
-    numba_s, numpy_s = best_of_pair(lambda: sense_accumulate(*args), lambda: sense_accumulate_numpy(*args))
-    return bench_line("sense_kernel_numba_vs_numpy", numba_s, numpy_s)
-
-
-def _normals(rng: np.random.Generator) -> str:
-    """In-kernel normals (xoshiro256** + ziggurat, float64) against numpy's float32 ziggurat, 512×1000."""
-    out = np.empty((512, N_VECTORS))
-    kernel_s, numpy_s = best_of_pair(
-        lambda: fill_standard_normal(stream_states(rng, 8), 64, out),
-        lambda: rng.standard_normal((512, N_VECTORS), dtype=np.float32))
-    return bench_line("normals_kernel_vs_numpy", kernel_s, numpy_s)
+    pairs = timed_pairs(lambda: sense_accumulate(*args), lambda: sense_accumulate_numpy(*args))
+    return bench_line("sense_kernel_numba_vs_numpy", pairs)
 
 
 def run() -> list[str]:
@@ -100,5 +93,4 @@ def run() -> list[str]:
         *_irdrop(rng),
         _per_cell(rng),
         _kernel(rng),
-        _normals(rng),
     ]

@@ -83,3 +83,20 @@ def test_fused_noisy_kernel_equals_numpy_twin_with_the_same_draws(rng, quantise)
     clipped_slow = sense_accumulate_numpy(mean, var, z, True, *args, slow)
     np.testing.assert_allclose(fast, slow, rtol=1e-12, atol=1e-12)
     assert clipped_fast == clipped_slow
+
+
+def test_fused_noisy_kernel_split_on_stream_boundaries_equals_one_call(rng):
+    # the reads sense ranges of whole streams in parallel threads: any split must give the same numbers
+    n_ch, n_vec, per_stream = 150, 37, 64
+    mean = rng.normal(size=(n_ch, n_vec)).astype(np.float32)
+    var = (rng.random((n_ch, n_vec)) * 0.04).astype(np.float32)
+    lsb, scale = rng.uniform(0.01, 0.03, n_ch), rng.uniform(0.5, 2.0, n_vec)
+    states = stream_states(rng, 3)
+    args = (True, lsb, -100, 100, 2.0, scale)
+    whole, split = np.zeros((n_ch, n_vec)), np.zeros((n_ch, n_vec))
+    clipped_whole = sense_accumulate_noisy(mean, var, states.copy(), per_stream, 0, 3, *args, whole)
+    split_states = states.copy()
+    clipped_split = sum(sense_accumulate_noisy(mean, var, split_states, per_stream, a, b, *args, split)
+                        for a, b in ((2, 3), (0, 1), (1, 2)))
+    np.testing.assert_array_equal(whole, split)
+    assert clipped_whole == clipped_split

@@ -6,6 +6,11 @@ four uint64 words seeded from a numpy Generator (:func:`stream_states`), so ever
 the configured seed, and a stream serves a fixed block of channels, so results do not depend on the
 number of threads.
 
+numba (0.56+) also accepts ``numpy.random.Generator`` objects in nopython, nogil code, with draws
+identical to numpy's; one spawned Generator per stream would do the same job, but costs 1.3–1.5× as
+much in the noisy sensing kernel (each 64-bit word is an indirect call into numpy's bit generator, and
+every read spawns and unboxes the Generators): ``python -m benchmarks normals``.
+
 - xoshiro256**: Blackman & Vigna, "Scrambled linear pseudorandom number generators", ACM TOMS 47 (2021).
 - Ziggurat: Marsaglia & Tsang, "The ziggurat method for generating random variables", J. Stat. Softw.
   5(8) (2000), 128 layers with their constants R = 3.442619855899 and V = 9.91256303526217e-3. Here the

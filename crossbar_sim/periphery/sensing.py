@@ -2,10 +2,10 @@
 the input quantisers.
 
 ``sense_accumulate`` takes its standard normals ``z`` from the caller; ``sense_accumulate_noisy`` draws
-them in place from xoshiro256** streams seeded by the caller's Generator (:mod:`crossbar_sim.normals`),
-one stream per fixed block of channels, and runs without the GIL so blocks of channels can be sensed in
-parallel threads. ``sense_accumulate_numpy`` is the computation in numpy, the slow twin in the tests
-(the benchmark compares it with the kernel).
+them in place from xoshiro256** streams seeded by the caller's Generator
+(:mod:`crossbar_sim.periphery.normals`), one stream per fixed block of channels, and runs without the
+GIL so blocks of channels can be sensed in parallel threads. ``sense_accumulate_numpy`` is the
+computation in numpy, the slow twin in the tests (the benchmark compares it with the kernel).
 """
 
 from __future__ import annotations
