@@ -54,7 +54,11 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _common_flags() -> dict[str, argparse.ArgumentParser]:
-    flags = {name: _Parser(add_help=False) for name in ("json", "out", "seed", "exec", "quiet")}
+    flags = {name: _Parser(add_help=False) for name in ("json", "out", "seed", "exec", "quiet", "set")}
+    flags["set"].add_argument("--set", action="append", default=[], metavar="KEY.PATH=VALUE",
+                              dest="overrides",
+                              help="override a key of the file (repeatable; YAML values), e.g. "
+                                   "--set experiment.repeats=2 --set hardware.adc.bits=6")
     flags["json"].add_argument("--json", action="store_true", help="print a JSON document instead of text")
     flags["out"].add_argument("--out", metavar="PATH", help="output file (written only on success)")
     flags["seed"].add_argument("--seed", type=int, metavar="N",
@@ -75,7 +79,8 @@ def build_parser() -> argparse.ArgumentParser:
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     f = _common_flags()
 
-    p = sub.add_parser("run", parents=[f["json"], f["out"], f["seed"], f["quiet"]], formatter_class=fmt,
+    p = sub.add_parser("run", parents=[f["json"], f["out"], f["seed"], f["quiet"], f["set"]],
+                       formatter_class=fmt,
                        help="run one experiment and print its metrics",
                        description="Run the base experiment of CONFIG once (a sweep section is ignored).",
                        epilog="examples:\n  crossbar-sim run exp.yaml\n"
@@ -83,7 +88,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("config", metavar="CONFIG", help="experiment YAML file")
     p.set_defaults(handler=_cmd_run)
 
-    p = sub.add_parser("sweep", parents=[f["json"], f["seed"], f["exec"], f["quiet"]], formatter_class=fmt,
+    p = sub.add_parser("sweep", parents=[f["json"], f["seed"], f["exec"], f["quiet"], f["set"]],
+                       formatter_class=fmt,
                        help="run every point of a sweep into an SQLite database (resumable)",
                        description="Run all points of FILE's sweep. Finished points are skipped, so an "
                                    "interrupted or partly failed sweep is completed by running it again.",
@@ -96,7 +102,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="results database (default: results/<sweep name>.sqlite)")
     p.set_defaults(handler=_cmd_sweep)
 
-    p = sub.add_parser("validate", parents=[f["json"], f["seed"]], formatter_class=fmt,
+    p = sub.add_parser("validate", parents=[f["json"], f["seed"], f["set"]], formatter_class=fmt,
                        help="check a config or sweep file and count its points",
                        description="Check FILE completely (every sweep point is built) without running it.",
                        epilog="example:\n  crossbar-sim validate noise.yaml")
@@ -137,11 +143,20 @@ def build_parser() -> argparse.ArgumentParser:
     k = kinds.add_parser("energy", parents=[f["out"]], help="analogue vs GPU energy of one run")
     k.add_argument("result", metavar="RESULT.json", help="JSON written by `crossbar-sim run --out`")
     k.set_defaults(handler=_cmd_plot_energy)
-    k = kinds.add_parser("arrays", parents=[f["out"], f["seed"]],
+    k = kinds.add_parser("arrays", parents=[f["out"], f["seed"], f["set"]],
                          help="conductance tiles and IR-drop map of one matrix of a config")
     k.add_argument("config", metavar="CONFIG", help="experiment file whose arrays to form")
     k.add_argument("--matrix", choices=("W_I", "W_H"), default="W_H", help="which reservoir matrix")
     k.set_defaults(handler=_cmd_plot_arrays)
+
+    p = sub.add_parser("keys", parents=[f["json"]], formatter_class=fmt,
+                       help="every config key: type, unit, default, allowed values, meaning",
+                       description="List every key an experiment file of a runner accepts, generated from "
+                                   "the config types (also in docs/keys.md).",
+                       epilog="examples:\n  crossbar-sim keys\n  crossbar-sim keys --markdown > keys.md")
+    p.add_argument("--runner", default=None, metavar="NAME", help="runner whose keys to list (default esgnn)")
+    p.add_argument("--markdown", action="store_true", help="a Markdown table")
+    p.set_defaults(handler=_cmd_keys)
 
     p = sub.add_parser("info", parents=[f["json"]], help="versions, data paths, numba threads, ngspice",
                        description="Print what this installation uses.")
@@ -149,20 +164,20 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _read(path: str) -> ExperimentFile:
-    """The experiment file at ``path``; errors inside it are prefixed with the file name."""
+def _read(path: str, overrides: list[str] | None = None) -> ExperimentFile:
+    """The experiment file at ``path`` with ``--set`` overrides; errors inside it name the file."""
     try:
-        return read_experiment_file(path)
+        return read_experiment_file(path, overrides or ())
     except ConfigError as exc:
         if str(exc).startswith(path):
             raise
         raise ConfigError.problem(path, str(exc)) from None
 
 
-def _plan(path: str, seed: int | None) -> Any:
+def _plan(path: str, seed: int | None, overrides: list[str]) -> Any:
     from crossbar_sim.study.sweep.expand import expand_sweep
 
-    file = _read(path)
+    file = _read(path, overrides)
     try:
         return expand_sweep(file, seed=seed)
     except ConfigError as exc:
@@ -181,7 +196,7 @@ _DETAIL_KEYS = ("energy_report", "split_accuracies")  # in the JSON document, no
 def _cmd_run(args: argparse.Namespace) -> int:
     from crossbar_sim.study.sweep.store import flatten
 
-    file = _read(args.config)
+    file = _read(args.config, args.overrides)
     try:
         config = file.base_config()
     except ConfigError as exc:
@@ -217,7 +232,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 def _cmd_sweep(args: argparse.Namespace) -> int:
     from crossbar_sim.study.sweep.execute import run_sweep
 
-    plan = _plan(args.file, args.seed)
+    plan = _plan(args.file, args.seed, args.overrides)
     db = Path(args.db) if args.db else Path("results") / f"{plan.name}.sqlite"
     summary = run_sweep(plan, db, workers=args.workers, dask=args.dask, quiet=args.quiet)
     if args.json:
@@ -235,7 +250,7 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    plan = _plan(args.file, args.seed)
+    plan = _plan(args.file, args.seed, args.overrides)
     repeats = 1 + max((p.repeat for p in plan.points), default=0)
     if args.json:
         print(json.dumps({"file": args.file, "name": plan.name, "runner": plan.runner.name,
@@ -280,7 +295,7 @@ def _cmd_plot_arrays(args: argparse.Namespace) -> int:
     from crossbar_sim.esgnn.runner import build_reservoir, input_width
     from crossbar_sim.plots.array import plot_ir_drop_map, plot_tile_conductances
 
-    config = _read(args.config).base_config()
+    config = _read(args.config, args.overrides).base_config()
     dataset = load_dataset(config.workload.dataset, config.data_root)
     seed = 0 if args.seed is None else args.seed
     w_in, w_rec = build_reservoir(config.workload, input_width(dataset), config.device, config.hardware,
@@ -361,6 +376,20 @@ def _collect_info() -> dict[str, dict[str, Any]]:
     }
 
 
+def _cmd_keys(args: argparse.Namespace) -> int:
+    from dataclasses import asdict
+
+    from crossbar_sim.study.config import get_runner
+    from crossbar_sim.study.config.keys import config_keys, format_keys
+
+    keys = config_keys(get_runner(args.runner, "--runner").config_cls, "experiment.")
+    if args.json:
+        print(_to_json([asdict(k) for k in keys]))
+    else:
+        print(format_keys(keys, markdown=args.markdown))
+    return 0
+
+
 def _cmd_info(args: argparse.Namespace) -> int:
     info = _collect_info()
     if args.json:
@@ -384,6 +413,9 @@ def main(argv: list[str] | None = None) -> int:
         return args.handler(args)
     except (ConfigError, ParameterError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
+    except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except OSError as exc:
         print(f"{PROG}: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
     except KeyboardInterrupt:

@@ -59,7 +59,18 @@ class WeightsConfig:
 
 @dataclass(frozen=True)
 class WorkloadConfig:
-    """What to run: dataset, evaluation protocol, reservoir, weights and readout."""
+    """What to run: dataset, evaluation protocol, reservoir, weights and readout.
+
+    Attributes:
+        dataset: a dataset folder name in the data root (TUDataset layout, or Planetoid for Cora-like).
+        protocol: evaluation splits: ``"paper_folds"`` (MUTAG: the paper's 10 splits),
+            ``"stratified_kfold"`` (graph datasets), ``"complete"`` or ``"public"`` (Planetoid splits).
+        folds: number of folds for ``"stratified_kfold"``.
+        reservoir: the echo state graph reservoir.
+        weights: how the random conductances become the reservoir's weights.
+        readout: the trained linear readout.
+        baseline: also run the same weights in float64 software (the reported software baseline).
+    """
 
     dataset: str = "MUTAG"
     protocol: Protocol = "paper_folds"

@@ -28,12 +28,19 @@ class ReadoutConfig:
 
     Graph tasks select on an inner split of each training fold (the paper's nested splits for MUTAG);
     node tasks select on the dataset's validation nodes.
+
+    Attributes:
+        ridge: L2 penalty λ of the closed-form ridge readout (used when ``ridge_candidates`` is empty).
+        ridge_candidates: λ values to choose from on validation data; empty uses ``ridge``.
+        standardize: scale each embedding feature to zero mean and unit variance on the training items.
+        readout_hops: node tasks: the readout sees Â^hops·ReLU(H) (Â with self-loops, symmetric
+            normalisation); 0 reads H itself.
     """
 
     ridge: float = 1e-3
     ridge_candidates: tuple[float, ...] = ()
     standardize: bool = False
-    readout_hops: int = 1  # node tasks: features Â^hops·ReLU(H) (Â with self-loops, symmetric normalisation)
+    readout_hops: int = 1
 
     def __post_init__(self) -> None:
         check_nonnegative("ridge", self.ridge)

@@ -27,14 +27,28 @@ from device_models.errors import check_int
 
 @dataclass(frozen=True)
 class EnergyConfig:
-    """Energy technology: a preset name (``generic-40nm``, ``paper-esgnn-2023``) or a YAML file path."""
+    """Energy pricing of the event ledger.
+
+    Attributes:
+        technology: a technology preset name (``generic-40nm``, ``paper-esgnn-2023``) or a YAML file path.
+    """
 
     technology: str = "paper-esgnn-2023"
 
 
 @dataclass(frozen=True)
 class ExperimentConfig:
-    """A whole experiment: device, hardware (array, peripherals, mapping), workload and energy."""
+    """A whole experiment: device, hardware (array, peripherals, mapping), workload and energy.
+
+    Attributes:
+        name: label of the run in reports and plots.
+        repeats: independent chips (sets of formed arrays, each from its own seeded stream) per run.
+        device: the RRAM cell population the arrays are formed from.
+        hardware: arrays, wires, input encoding, ADC, read noise and mapping.
+        workload: dataset, protocol, reservoir and readout.
+        energy: how the event ledger is priced.
+        data_root: folder holding the datasets (null: ``$CROSSBAR_SIM_DATA``, else the download cache).
+    """
 
     name: str = "esgnn"
     repeats: int = 1

@@ -1,4 +1,5 @@
-"""Pluggable experiments and the experiment file: ``runner:``, ``experiment:`` and an optional ``sweep:``.
+"""Pluggable experiments and the experiment file: ``runner:``, ``experiment:``, an optional ``sweep:`` and
+an optional ``base:`` (a file to inherit from; this one's keys override it).
 
 An experiment is a frozen config dataclass plus ``run(config, seed) -> dict`` of nested metrics. The
 ESGNN experiment registers itself from :mod:`crossbar_sim.study.experiment`. Other runners are plugins:
@@ -10,23 +11,27 @@ processes of a sweep inherit it). Runner modules are imported on first use.
 
 from __future__ import annotations
 
+import copy
 import importlib
 import importlib.metadata
 import os
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from crossbar_sim.study.config.errors import ConfigError
-from crossbar_sim.study.config.schema import load_dataclass
-from crossbar_sim.study.config.yamlio import load_yaml_file
+from crossbar_sim.study.config.schema import load_dataclass, merge_mappings, set_dotted
+from crossbar_sim.study.config.yamlio import load_yaml_file, parse_yaml
 from device_models.errors import did_you_mean, one_of
 
 DEFAULT_RUNNER = "esgnn"
 BUILTIN_RUNNERS: dict[str, str] = {"esgnn": "crossbar_sim.study.experiment"}
 RUNNERS_ENV = "CROSSBAR_SIM_RUNNERS"
 ENTRY_POINT_GROUP = "crossbar_sim.runners"
-TOP_LEVEL_KEYS = ("runner", "experiment", "sweep")
+TOP_LEVEL_KEYS = ("base", "runner", "experiment", "sweep")
+BASE_KEY = "base"
+MAX_BASE_CHAIN = 16  # files in one base: chain
 
 RunFn = Callable[[Any, int], dict]
 
@@ -102,8 +107,67 @@ class ExperimentFile:
         return load_dataclass(self.runner.config_cls, self.experiment, "experiment")
 
 
+def compose_document(data: Mapping, path: str, chain: tuple[Path, ...] = ()) -> dict:
+    """``data`` with its ``base:`` chain resolved: the base file's document, then this one on top.
+
+    ``base`` is a path relative to the file that names it. The ``experiment`` sections merge key by key
+    (:func:`merge_mappings`); ``runner`` and ``sweep`` replace the base's as a whole.
+    """
+    data = dict(data)
+    if BASE_KEY not in data:
+        return data
+    where = f"{path}: {BASE_KEY}"
+    ref = data.pop(BASE_KEY)
+    if not isinstance(ref, str) or not ref.strip():
+        raise ConfigError(where, ref, "must be the path of an experiment file, relative to this one")
+    base_path = Path(path).parent / ref
+    resolved = base_path.resolve()
+    if resolved in chain or resolved == Path(path).resolve():
+        raise ConfigError(where, ref, "makes a cycle of base files")
+    if len(chain) >= MAX_BASE_CHAIN:
+        raise ConfigError(where, ref, f"base files may nest at most {MAX_BASE_CHAIN} deep")
+    base = compose_document(load_yaml_file(base_path), str(base_path), (*chain, Path(path).resolve()))
+    for key, value in data.items():
+        if key == "experiment" and isinstance(value, Mapping) and isinstance(base.get(key), Mapping):
+            base[key] = merge_mappings(base[key], value)
+        else:
+            base[key] = value
+    return base
+
+
+def apply_overrides(data: Mapping, overrides: Sequence[str]) -> dict:
+    """``data`` with ``--set KEY.PATH=VALUE`` overrides applied (values are YAML: ``2``, ``0.5``, ``[1, 2]``).
+
+    A path starts with a top-level key (``experiment.repeats``, ``sweep.repeats``, ``runner``) or, for
+    short, inside the experiment (``hardware.adc.bits`` is ``experiment.hardware.adc.bits``).
+    """
+    data = copy.deepcopy(dict(data))
+    for item in overrides:
+        dotted, sep, text = item.partition("=")
+        dotted = dotted.strip()
+        if not sep or not dotted:
+            raise ConfigError("--set", item, "must read KEY.PATH=VALUE (e.g. experiment.repeats=2)")
+        value = parse_yaml(text, f"--set {dotted}")
+        head, _, rest = dotted.partition(".")
+        if head == BASE_KEY:
+            raise ConfigError("--set", item, "cannot change base: (name the base file's keys instead)")
+        if head not in TOP_LEVEL_KEYS:
+            head, rest = "experiment", dotted
+        if not rest:
+            data[head] = value
+            continue
+        section = data.get(head)
+        if section is None:
+            section = data[head] = {}
+        if not isinstance(section, dict):
+            raise ConfigError(head, section, f"is not a section, so --set {dotted} cannot go inside it")
+        set_dotted(section, rest, value, head)
+    return data
+
+
 def parse_experiment_document(data: Mapping, path: str = "<config>") -> ExperimentFile:
     """Check the top-level layout of an experiment document and find its runner."""
+    data = compose_document(data, path) if BASE_KEY in data else data
     for key in data:
         if key not in TOP_LEVEL_KEYS:
             hint = did_you_mean(key, TOP_LEVEL_KEYS) or f" (allowed: {', '.join(TOP_LEVEL_KEYS)})"
@@ -125,6 +189,7 @@ def parse_experiment_document(data: Mapping, path: str = "<config>") -> Experime
     return ExperimentFile(path, runner, dict(experiment), None if sweep is None else dict(sweep))
 
 
-def read_experiment_file(path: str | os.PathLike[str]) -> ExperimentFile:
-    """Read and check the layout of the experiment file at ``path``."""
-    return parse_experiment_document(load_yaml_file(path), str(path))
+def read_experiment_file(path: str | os.PathLike[str], overrides: Sequence[str] = ()) -> ExperimentFile:
+    """Read the experiment file at ``path`` (its ``base:`` chain resolved, then ``overrides`` applied)."""
+    document = compose_document(load_yaml_file(path), str(path))
+    return parse_experiment_document(apply_overrides(document, overrides), str(path))
