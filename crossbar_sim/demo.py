@@ -29,8 +29,7 @@ PAPER = {"accuracy": 0.9211, "baseline": 0.9213, "analog_J": 34.44e-6, "gpu_J": 
 def differential_variant(config: ExperimentConfig) -> ExperimentConfig:
     """The same experiment on differential pairs (W = k(G⁺ − G⁻)) instead of single-ended arrays."""
     hardware = replace(config.hardware, mapping=replace(config.hardware.mapping, mode="differential"))
-    workload = replace(config.workload, weights=replace(config.workload.weights, mode="differential"))
-    return replace(config, name=config.name + "-differential", hardware=hardware, workload=workload)
+    return replace(config, name=config.name + "-differential", hardware=hardware)
 
 
 def _line(label: str, metrics: dict) -> str:

@@ -7,10 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from crossbar_sim.analog.hardware import HardwareConfig
 from crossbar_sim.esgnn.datasets import graphs_from_adjacency
 from crossbar_sim.esgnn.reservoir import ReservoirConfig
 from crossbar_sim.esgnn.runner import WeightsConfig, WorkloadConfig, build_reservoir
 from crossbar_sim.esgnn.tasks import graph_splits
+from crossbar_sim.mapping.config import MappingConfig
 from crossbar_sim.study.experiment import EnergyConfig, ExperimentConfig, run_experiment
 from device_models import RRAMDeviceModel
 from device_models.errors import ParameterError
@@ -20,7 +22,7 @@ PAPER_MUTAG_ANALOG_J = 34.44e-6
 
 @pytest.fixture(scope="module")
 def config(datasets_dir: Path) -> ExperimentConfig:
-    return ExperimentConfig(repeats=2, workload=WorkloadConfig(weights=WeightsConfig(mode="offset")),
+    return ExperimentConfig(repeats=2, hardware=HardwareConfig(mapping=MappingConfig(mode="offset")),
                             energy=EnergyConfig("paper-esgnn-2023"), data_root=str(datasets_dir))
 
 
@@ -68,7 +70,7 @@ def test_same_seed_same_numbers_other_seed_other_arrays(config: ExperimentConfig
     (lambda: ReservoirConfig(leak_rate=1.5), "leak_rate"),
     (lambda: ReservoirConfig(poolings=("sum", "median")), "poolings"),
     (lambda: WorkloadConfig(protocol="leave_one_out"), "protocol"),
-    (lambda: WeightsConfig(mode="single"), "mode"),
+    (lambda: WeightsConfig(input_scale_per_S=0.0), "input_scale_per_S"),
 ])
 def test_bad_workload_values_name_the_key(make, key: str) -> None:
     with pytest.raises(ParameterError) as info:

@@ -18,7 +18,8 @@ from crossbar_sim.analog.ledger import AnalogReadEvents, EventLedger
 from crossbar_sim.circuit.config import ArrayConfig
 from crossbar_sim.energy.workload import HardwareMapping, esgnn_ledger
 from crossbar_sim.esgnn.datasets import load_dataset
-from crossbar_sim.esgnn.runner import WeightsConfig, WorkloadConfig, run_repeat, workload_splits
+from crossbar_sim.esgnn.runner import WorkloadConfig, run_repeat, workload_splits
+from crossbar_sim.mapping.config import MappingConfig
 from crossbar_sim.periphery.config import InputConfig
 from device_models import RRAMDeviceModel
 
@@ -29,9 +30,10 @@ EXACT_FIELDS = ("geometry", "bit_planes", "vectors", "read_cycles", "adc_convers
 @pytest.fixture(scope="module")
 def ledgers(datasets_dir: Path) -> tuple[EventLedger, EventLedger]:
     dataset = load_dataset("MUTAG", datasets_dir)
-    workload = WorkloadConfig(weights=WeightsConfig(mode="offset"), baseline=False)
+    workload = WorkloadConfig(baseline=False)
     hardware = HardwareConfig(array=ArrayConfig(max_rows=512, max_cols=512),
-                              input=InputConfig(mode="bit_serial", bits=4))
+                              input=InputConfig(mode="bit_serial", bits=4),
+                              mapping=MappingConfig(mode="offset"))
     assert hardware.adc.bits == 8
     result = run_repeat(dataset, workload_splits(dataset, workload, 0, datasets_dir), workload,
                         RRAMDeviceModel(), hardware, seed=0, repeat=0)

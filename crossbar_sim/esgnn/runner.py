@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, field
-from typing import Literal
 
 import numpy as np
 
@@ -30,26 +29,22 @@ from device_models.errors import ParameterError, check_fraction, check_int, chec
 
 @dataclass(frozen=True)
 class WeightsConfig:
-    """How the random conductances become the reservoir's weights.
+    """How the random conductances become the reservoir's weights (the mapping, differential pairs or
+    the paper's single-ended arrays, is ``hardware.mapping.mode``).
 
     Attributes:
-        mode: ``"differential"``: W = k(G⁺ − G⁻) on pairs of formed cells (zero-mean weights);
-            ``"offset"``: the paper's single-ended arrays, W = k·G (non-negative weights).
         input_scale_per_S, recurrent_scale_per_S: k for W_I and W_H, weight per siemens. The paper's
             MUTAG values 0.0016 and 0.01 per µS are 1600 and 10000 per S.
         input_unformed_fraction, recurrent_unformed_fraction: sparsity of each array, set through its own
             forming voltage; None keeps the device model's programming voltage.
     """
 
-    mode: Literal["differential", "offset"] = "differential"
     input_scale_per_S: float = 1600.0
     recurrent_scale_per_S: float = 10000.0
     input_unformed_fraction: float | None = None
     recurrent_unformed_fraction: float | None = None
 
     def __post_init__(self) -> None:
-        if self.mode not in ("differential", "offset"):
-            raise ParameterError("mode", self.mode, "must be 'differential' or 'offset'")
         check_positive("input_scale_per_S", self.input_scale_per_S)
         check_positive("recurrent_scale_per_S", self.recurrent_scale_per_S)
         for name in ("input_unformed_fraction", "recurrent_unformed_fraction"):
@@ -148,7 +143,7 @@ def build_reservoir(
         out.append(
             AnalogMatrix.random(
                 shape[0], shape[1], hardware, array_device, scale, stream(seed, "repeat", repeat, name),
-                name=name, ledger=ledger, mode=w.mode,
+                name=name, ledger=ledger,
             )
         )
     return out[0], out[1]
