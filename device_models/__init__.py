@@ -5,7 +5,13 @@ This package knows nothing of crossbars and imports nothing from ``crossbar_sim`
 
 from device_models import paper_data  # noqa: E402 - the measured data of Wang et al. 2023, read in place
 from device_models.breakdown import BreakdownVoltageModel
-from device_models.calibration import calibrate_from_measurements, fit_breakdown, fit_formed
+from device_models.calibration import (
+    BreakdownFit,
+    calibrate_from_measurements,
+    compare_breakdown_fits,
+    fit_breakdown,
+    fit_formed,
+)
 from device_models.conductance import FormedConductanceModel, PristineConductanceModel
 from device_models.device import RRAMDeviceModel
 from device_models.drift import DriftModel
@@ -15,6 +21,7 @@ from device_models.read_noise import ReadNoiseModel
 from device_models.stuck import StuckCellModel
 
 __all__ = [
+    "BreakdownFit",
     "BreakdownVoltageModel",
     "DriftModel",
     "FormedArray",
@@ -25,6 +32,7 @@ __all__ = [
     "ReadNoiseModel",
     "StuckCellModel",
     "calibrate_from_measurements",
+    "compare_breakdown_fits",
     "fit_breakdown",
     "fit_formed",
     "paper_data",

@@ -18,28 +18,29 @@ from device_models.conductance import FormedConductanceModel, PristineConductanc
 from device_models.drift import DriftModel
 from device_models.errors import ParameterError, check_int, check_positive
 from device_models.formed_array import FormedArray
-from device_models.read_noise import ReadNoiseModel
 from device_models.stuck import StuckCellModel
 
 
 @dataclass(frozen=True)
 class RRAMDeviceModel:
-    """Every device parameter, as a frozen tree of dataclasses.
+    """Every parameter of the formed cell population, as a frozen tree of dataclasses.
+
+    Cycle-to-cycle read noise is not here: it is drawn by the reads, with the sigmas of
+    ``HardwareConfig.read_noise`` (one key per quantity; :class:`ReadNoiseModel` is its sampler).
 
     Attributes:
         breakdown: breakdown-voltage distribution (sets which cells form).
         formed: formed-state conductance distribution.
         pristine: conductance of unformed cells.
-        read_noise: cycle-to-cycle noise, applied by whoever reads the array.
         drift: power-law conductance drift.
         stuck: stuck-cell fractions.
-        programming_voltage_V: forming voltage in volts (default 3.43 V, which leaves ≈ 51 % unformed).
+        programming_voltage_V: forming voltage in volts (default 3.43 V, the paper's, which leaves ≈ 50 %
+            unformed under the default breakdown model).
     """
 
     breakdown: BreakdownVoltageModel = field(default_factory=BreakdownVoltageModel)
     formed: FormedConductanceModel = field(default_factory=FormedConductanceModel)
     pristine: PristineConductanceModel = field(default_factory=PristineConductanceModel)
-    read_noise: ReadNoiseModel = field(default_factory=ReadNoiseModel)
     drift: DriftModel = field(default_factory=DriftModel)
     stuck: StuckCellModel = field(default_factory=StuckCellModel)
     programming_voltage_V: float = 3.43
@@ -47,8 +48,8 @@ class RRAMDeviceModel:
     def __post_init__(self) -> None:
         name = type(self).__name__
         for attr, cls in (("breakdown", BreakdownVoltageModel), ("formed", FormedConductanceModel),
-                          ("pristine", PristineConductanceModel), ("read_noise", ReadNoiseModel),
-                          ("drift", DriftModel), ("stuck", StuckCellModel)):
+                          ("pristine", PristineConductanceModel), ("drift", DriftModel),
+                          ("stuck", StuckCellModel)):
             if not isinstance(getattr(self, attr), cls):
                 raise ParameterError(f"{name}.{attr}", getattr(self, attr), f"must be a {cls.__name__}")
         check_positive(f"{name}.programming_voltage_V", self.programming_voltage_V)

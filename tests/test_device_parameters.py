@@ -16,14 +16,27 @@ from device_models import PristineConductanceModel as Pristine
 from device_models import ReadNoiseModel as ReadNoise
 from device_models import RRAMDeviceModel as Device
 from device_models import StuckCellModel as Stuck
+from device_models.calibration import fit_breakdown
 from device_models.errors import check_array
 
 CASES: list[tuple[Callable[[], object], str, str, str]] = [
     # (constructor, parameter named, value shown, allowed text)
     (lambda: Breakdown(std_V=-0.1), "BreakdownVoltageModel.std_V", "-0.1", "> 0"),
     (lambda: Breakdown(mean_V=math.nan), "BreakdownVoltageModel.mean_V", "nan", "finite"),
-    (lambda: Breakdown(distribution="weibull"), "BreakdownVoltageModel.distribution", "'weibull'",
-     "'normal', 'empirical'"),
+    (lambda: Breakdown(distribution="weibul"), "BreakdownVoltageModel.distribution", "'weibul'",
+     "'weibull', 'normal', 'skew_normal', 'gumbel_min', 'empirical' (did you mean 'weibull'?)"),
+    (lambda: Breakdown(weibull_shape=0.0), "BreakdownVoltageModel.weibull_shape", "0.0", "> 0"),
+    (lambda: Breakdown(weibull_threshold_V=-0.1), "BreakdownVoltageModel.weibull_threshold_V", "-0.1",
+     ">= 0"),
+    (lambda: Breakdown(weibull_exponent=math.inf), "BreakdownVoltageModel.weibull_exponent", "inf", "finite"),
+    (lambda: Breakdown(skew_shape=math.nan), "BreakdownVoltageModel.skew_shape", "nan", "finite"),
+    (lambda: Breakdown(gumbel_scale_V=-0.1), "BreakdownVoltageModel.gumbel_scale_V", "-0.1", "> 0"),
+    (lambda: Breakdown(distribution="empirical", samples_V=(3.4, 3.5), sweep_step_V=0.0),
+     "BreakdownVoltageModel.sweep_step_V", "0.0", "> 0"),
+    (lambda: Breakdown(distribution="empirical", samples_V=(3.4, 3.43)), "BreakdownVoltageModel.samples_V",
+     "<sample 3.43 off the sweep>", "must lie on a sweep of 0.02 V steps (from 3.4 V)"),
+    (lambda: Breakdown().voltage_for_unformed_fraction(1.0), "fraction", "1.0",
+     "must lie in (0, 1) for a weibull breakdown distribution"),
     (lambda: Breakdown(distribution="empirical", samples_V=(3.4,)), "BreakdownVoltageModel.samples_V",
      "<1 samples>", "at least 2 samples"),
     (lambda: Breakdown(distribution="empirical"), "BreakdownVoltageModel.samples_V", "<0 samples>",
@@ -68,6 +81,11 @@ CASES: list[tuple[Callable[[], object], str, str, str]] = [
     (lambda: calibrate_from_measurements([3.4, 3.5], [np.ones((2, 2))], formed_distribution="beta"),
      "formed_distribution", "'beta'", "'lognormal'"),
     (lambda: calibrate_from_measurements([3.4, 3.5], []), "conductance_maps_S", "[]", "at least one map"),
+    (lambda: calibrate_from_measurements([3.4, 3.5], [np.ones((2, 2))], breakdown_distribution="lognormal"),
+     "breakdown_distribution", "'lognormal'", "'auto', 'weibull', 'weibull_threshold'"),
+    (lambda: fit_breakdown([3.4, 3.45, 3.5], "normal"), "breakdown_voltages_V", "<sample 3.45 off the sweep>",
+     "0.02 V steps"),
+    (lambda: fit_breakdown([3.4, 3.5], "normal", sweep_step_V=-0.02), "sweep_step_V", "-0.02", "> 0"),
 ]
 
 

@@ -31,7 +31,7 @@ def test_read_noise_additive_floor_dominates_small_conductances(rng: np.random.G
 
 def test_read_noise_is_redrawn_per_read_but_not_the_formed_state(rng: np.random.Generator) -> None:
     fa = RRAMDeviceModel().form((16, 16), rng)
-    noise = RRAMDeviceModel().read_noise
+    noise = ReadNoiseModel()
     first, second = noise.sample(fa.conductance_S, rng), noise.sample(fa.conductance_S, rng)
     assert not np.array_equal(first, second)
     assert np.all(np.abs(first / fa.conductance_S - 1) < 0.2)

@@ -81,4 +81,6 @@ def test_cell_power_uses_actual_conductances(ledgers: tuple[EventLedger, EventLe
     mapping = HardwareMapping(mapping="offset")
     for ev in sim.values():
         mean_g = ev.cell_vi_W / (ev.cell_reads * mapping.read_voltage_V**2)
-        assert mean_g == pytest.approx(mapping.mean_cell_conductance_S, rel=0.06)
+        # the array's own cells: their mean scatters about the population's by ~CV/sqrt(cells), CV ≈ 1
+        cells = ev.geometry.tiles * ev.geometry.rows_per_tile * ev.geometry.cols_per_tile
+        assert mean_g == pytest.approx(mapping.mean_cell_conductance_S, rel=max(0.06, 4 / cells**0.5))
