@@ -20,7 +20,8 @@ def _write(path: Path, text: str) -> Path:
 
 def test_base_is_inherited_then_overridden(tmp_path: Path) -> None:
     _write(tmp_path / "common" / "base.yaml",
-           "experiment:\n  repeats: 3\n  hardware:\n    adc: {bits: 6, percentile: 99.0}\n"
+           "experiment:\n  repeats: 3\n  hardware:\n"
+           "    adc: {bits: 6, range_mode: calibrated, percentile: 99.0}\n"
            "sweep:\n  grid: {hardware.adc.bits: [4, 5]}\n")
     child = _write(tmp_path / "what_if" / "child.yaml",
                    "base: ../common/base.yaml\nexperiment:\n  hardware:\n    adc: {bits: 8}\n")

@@ -51,7 +51,7 @@ class AnalogTechnology(_Table):
     (R. H. Walden, IEEE JSAC 17, 539 (1999); B. Murmann, "ADC Performance Survey 1997-2024").
     A multi-level DAC costs ``dac_energy_per_step_J · 2^bits`` per conversion (binary-weighted
     capacitive DAC: switched capacitance ∝ 2^bits). An ideal read (ADC key 0) is priced as a
-    conversion at ``ideal_adc_bits``.
+    conversion at ``ideal_adc_bits``, and so is an ideal (unquantised) input voltage (DAC key 0).
     """
 
     read_pulse_width_s: float
@@ -79,8 +79,8 @@ class AnalogTechnology(_Table):
         return self.adc_walden_fom_J_per_step * 2.0**b + self.tia_energy_per_conversion_J
 
     def dac_energy_J(self, bits: int) -> float:
-        """Energy of one multi-level DAC conversion at ``bits`` (>= 1)."""
-        b = check_int("bits", bits, minimum=1, maximum=24)
+        """Energy of one DAC conversion at ``bits`` (0 = ideal voltages, priced at ideal_adc_bits)."""
+        b = check_int("bits", bits, minimum=0, maximum=24) or self.ideal_adc_bits
         return self.dac_energy_per_step_J * 2.0**b
 
     def digital_energy_J(self, op: str) -> float:

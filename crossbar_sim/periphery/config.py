@@ -6,8 +6,7 @@ Defaults follow Wang et al., Nat. Mach. Intell. 5, 104 (2023) where the paper sa
 the tile's worst-case column current.
 
 Read noise lives here, not in the device model: the hardware config is the single source of the
-sigma used by reads (its defaults equal :class:`device_models.ReadNoiseModel`'s). Use
-:meth:`ReadNoiseConfig.from_model` to copy a device model's values.
+sigma used by reads (its defaults equal :class:`device_models.ReadNoiseModel`'s, the per-cell sampler).
 """
 
 from __future__ import annotations
@@ -102,12 +101,6 @@ class ReadNoiseConfig:
     @property
     def enabled(self) -> bool:
         return self.relative_sigma > 0.0 or self.additive_sigma_S > 0.0
-
-    @classmethod
-    def from_model(cls, model: ReadNoiseModel, mode: Literal["output", "per_cell"] = "output"
-                   ) -> ReadNoiseConfig:
-        """The read noise of a device model."""
-        return cls(model.relative_sigma, model.additive_sigma_S, mode)
 
     def model(self) -> ReadNoiseModel:
         """The device-layer sampler with these sigmas (used by the per-cell mode)."""

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from crossbar_sim.analog.hardware import HardwareConfig
+from crossbar_sim.analog.ledger import EventLedger
 from crossbar_sim.energy import load_technology
 from crossbar_sim.energy.report import EnergyReport, build_report
 from crossbar_sim.energy.workload import EsgnnShape
@@ -81,6 +82,18 @@ def _summary(values: list[float]) -> dict:
     return {"mean": float(arr.mean()), "std": float(arr.std()), "per_repeat": [float(v) for v in arr]}
 
 
+def _array_metrics(ledger: EventLedger) -> dict:
+    """Tiles per logical matrix and the share of ADC conversions that clipped (first repeat)."""
+    tiles: dict[str, int] = {}
+    conversions = clipped = 0
+    for event in ledger.analog:
+        tiles[event.array] = event.geometry.tiles
+        conversions += sum(event.adc_conversions.values())
+        clipped += event.adc_clipped
+    return {"tiles": tiles, "tiles_total": sum(tiles.values()),
+            "adc_clipped_fraction": clipped / conversions if conversions else 0.0}
+
+
 def run_experiment(config: ExperimentConfig, seed: int = 0) -> dict:
     """Run every repeat of ``config`` under ``seed``; return accuracy, energy and latency metrics."""
     start = time.perf_counter()
@@ -103,9 +116,69 @@ def run_experiment(config: ExperimentConfig, seed: int = 0) -> dict:
             "ratio": report.efficiency,
         },
         "latency_s": float(report.latency_s["total"]),
+        "arrays": _array_metrics(results[0].ledger),
         "wall_s": time.perf_counter() - start,
         "energy_report": report.to_dict(),
     }
+
+
+#: the parameters of each breakdown-voltage family (the others are unused by it)
+BREAKDOWN_PARAMETERS = {
+    "normal": ("mean_V", "std_V"),
+    "weibull": ("weibull_scale_V", "weibull_shape", "weibull_threshold_V", "weibull_exponent"),
+    "skew_normal": ("skew_location_V", "skew_scale_V", "skew_shape"),
+    "gumbel_min": ("gumbel_location_V", "gumbel_scale_V"),
+    "empirical": ("samples_V", "sweep_step_V"),
+}
+
+
+def inactive_keys(config: ExperimentConfig) -> dict[str, str]:
+    """The keys that cannot change an ESGNN result for ``config``, each with the reason (documented in
+    docs/keys.md); the loader refuses them away from their defaults where they have no effect."""
+    hw, wl = config.hardware, config.workload
+    out = {
+        "hardware.mapping.g_max_S": "the formed random conductances are the weights (g_max_S scales "
+                                    "programmed weights, AnalogMatrix.from_weights)",
+    }
+    if hw.adc.bits is None:
+        keys = ("hardware.adc.range_mode", "hardware.adc.full_scale_A", "hardware.adc.percentile")
+        out |= dict.fromkeys(keys, "the ADC is ideal (hardware.adc.bits is null)")
+    else:
+        if hw.adc.range_mode != "fixed":
+            out["hardware.adc.full_scale_A"] = "used only with hardware.adc.range_mode 'fixed'"
+        if hw.adc.range_mode != "calibrated":
+            out["hardware.adc.percentile"] = "used only with hardware.adc.range_mode 'calibrated'"
+    if hw.input.mode == "ideal":
+        out["hardware.input.bits"] = "hardware.input.mode is 'ideal' (unquantised voltages)"
+    if not hw.array.ir_drop:
+        out |= {f"hardware.array.wires.{name}": "hardware.array.ir_drop is false"
+                for name in ("wordline_segment_ohm", "bitline_segment_ohm", "driver_ohm", "sense_ohm")}
+    if hw.mapping.mode == "offset":
+        out["hardware.mapping.pair_subtraction"] = "hardware.mapping.mode 'offset' has no pairs"
+    breakdown = config.device.breakdown
+    for family, keys in BREAKDOWN_PARAMETERS.items():
+        if breakdown.distribution != family:
+            out |= {f"device.breakdown.{k}": f"used only with device.breakdown.distribution {family!r}"
+                    for k in keys}
+    drift = config.device.drift
+    if drift.exponent_mean == 0.0 and drift.exponent_std == 0.0:
+        out |= dict.fromkeys(("hardware.drift_time_s", "device.drift.reference_time_s"),
+                             "drift is off (device.drift exponents are 0)")
+    if hw.drift_time_s <= drift.reference_time_s:
+        out |= dict.fromkeys(("device.drift.exponent_mean", "device.drift.exponent_std"),
+                             "reads happen at or before the drift reference time (hardware.drift_time_s)")
+    if config.device.stuck.stuck_high_fraction == 0.0:
+        out["device.stuck.stuck_high_conductance_S"] = "device.stuck.stuck_high_fraction is 0"
+    if wl.protocol != "stratified_kfold":
+        out["workload.folds"] = "used only with workload.protocol 'stratified_kfold'"
+    if wl.readout.ridge_candidates:
+        out["workload.readout.ridge"] = "workload.readout.ridge_candidates selects the ridge"
+    if wl.protocol not in ("complete", "public"):
+        out["workload.readout.readout_hops"] = "used only by node tasks (Planetoid datasets)"
+    if wl.weights.input_unformed_fraction is not None and wl.weights.recurrent_unformed_fraction is not None:
+        out["device.programming_voltage_V"] = ("both arrays are formed at their own voltage "
+                                               "(workload.weights.*_unformed_fraction)")
+    return out
 
 
 def load_experiment(path: str | os.PathLike[str]) -> ExperimentConfig:
@@ -116,4 +189,4 @@ def load_experiment(path: str | os.PathLike[str]) -> ExperimentConfig:
     return file.base_config()
 
 
-register_experiment(ExperimentConfig, run_experiment)
+register_experiment(ExperimentConfig, run_experiment, inactive=inactive_keys)

@@ -34,23 +34,69 @@ BASE_KEY = "base"
 MAX_BASE_CHAIN = 16  # files in one base: chain
 
 RunFn = Callable[[Any, int], dict]
+InactiveFn = Callable[[Any], dict[str, str]]
 
 
 @dataclass(frozen=True)
 class Runner:
-    """A registered experiment: its config dataclass and its run function."""
+    """A registered experiment: its config dataclass, its run function and its inactive keys.
+
+    ``inactive(config)`` maps the dotted keys that cannot change this runner's result for ``config`` to
+    the reason (e.g. the ADC percentile when the range is not calibrated). Setting one of them away from
+    its default where it has no effect is refused (:meth:`check_effective`): no key silently does nothing.
+    """
 
     name: str
     config_cls: type
     run: RunFn
+    inactive: InactiveFn | None = None
+
+    def check_effective(self, configs: Sequence[Any], path: str = "experiment") -> None:
+        """Refuse a key that is away from its default only where it has no effect.
+
+        ``configs`` are every point of a study (one for ``run``): a key is an error when some point sets
+        it away from its default and every such point lists it as inactive, so a sweep over the ADC
+        resolution that includes an ideal ADC (``bits: null``) may still set the calibration percentile.
+        """
+        if self.inactive is None:
+            return
+        default = self.config_cls()
+        per_point = [self.inactive(c) for c in configs]
+        for dotted in dict.fromkeys(k for inactive in per_point for k in inactive):
+            reference = _dotted_value(default, dotted)
+            changed = [(c, inactive) for c, inactive in zip(configs, per_point, strict=True)
+                       if not _same(_dotted_value(c, dotted), reference)]
+            if changed and all(dotted in inactive for _, inactive in changed):
+                config, inactive = changed[0]
+                raise ConfigError(f"{path}.{dotted}", _dotted_value(config, dotted),
+                                  f"has no effect in runner {self.name}: {inactive[dotted]} (leave it at "
+                                  f"its default {reference!r})")
+
+
+def _dotted_value(obj: Any, dotted: str) -> Any:
+    for part in dotted.split("."):
+        obj = getattr(obj, part)
+    return obj
+
+
+def _same(a: Any, b: Any) -> bool:
+    try:
+        return bool(a == b)
+    except ValueError:  # arrays
+        return False
 
 
 _RUNNERS: dict[str, Runner] = {}
 
 
-def register_experiment(config_cls: type, run_fn: RunFn, name: str = DEFAULT_RUNNER) -> None:
-    """Register ``run_fn(config, seed) -> metrics`` for configs of ``config_cls`` under ``name``."""
-    _RUNNERS[name] = Runner(name, config_cls, run_fn)
+def register_experiment(config_cls: type, run_fn: RunFn, name: str = DEFAULT_RUNNER,
+                        inactive: InactiveFn | None = None) -> None:
+    """Register ``run_fn(config, seed) -> metrics`` for configs of ``config_cls`` under ``name``.
+
+    ``inactive(config) -> {dotted key: reason}`` lists the keys that cannot affect the result (see
+    :class:`Runner`).
+    """
+    _RUNNERS[name] = Runner(name, config_cls, run_fn, inactive)
 
 
 def runner_modules() -> dict[str, str]:
@@ -104,7 +150,9 @@ class ExperimentFile:
 
     def base_config(self) -> Any:
         """The typed experiment config without sweep overrides."""
-        return load_dataclass(self.runner.config_cls, self.experiment, "experiment")
+        config = load_dataclass(self.runner.config_cls, self.experiment, "experiment")
+        self.runner.check_effective([config])
+        return config
 
 
 def compose_document(data: Mapping, path: str, chain: tuple[Path, ...] = ()) -> dict:
