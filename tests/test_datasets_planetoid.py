@@ -13,6 +13,7 @@ import pytest
 import scipy.sparse as sp
 
 from crossbar_sim.esgnn.datasets import DatasetError, NodeDataset, load_dataset, load_planetoid
+from crossbar_sim.esgnn.datasets.containers import UNLABELLED
 from crossbar_sim.esgnn.datasets.planetoid import load_restricted_pickle
 from device_models.errors import ParameterError
 
@@ -46,7 +47,8 @@ def test_cora_test_rows_follow_test_index(datasets_dir: Path) -> None:
         first_test_id = int(f.readline())
     assert first_test_id == 2692
     tx = load_restricted_pickle(datasets_dir / "Cora" / "ind.cora.tx")
-    assert (data.features[first_test_id] != sp.csr_matrix(tx[0], dtype=np.float64)).nnz == 0
+    assert isinstance(tx, sp.csr_matrix) and tx.dtype == np.float64 and tx.shape == (1000, 1433)
+    assert (data.features[first_test_id] != tx[0]).nnz == 0
 
 
 def _dump(path: Path, obj: object) -> None:
@@ -71,14 +73,19 @@ def _write_toy_citeseer(root: Path) -> None:
     (folder / "ind.citeseer.test.index").write_text("7\n4\n6\n")
 
 
-def test_isolated_test_nodes_get_zero_rows(tmp_path: Path) -> None:
+def test_isolated_test_nodes_are_unlabelled_and_in_no_split(tmp_path: Path) -> None:
     _write_toy_citeseer(tmp_path)
     data = load_planetoid("citeseer", tmp_path)
     assert data.name == "CiteSeer" and data.num_nodes == 8
     assert data.features.toarray()[4:].tolist() == [[40, 41], [0, 0], [60, 61], [70, 71]]
-    assert data.labels.tolist() == [0, 1, 2, 1, 1, 0, 1, 2]
-    assert data.split("public")["test"].tolist() == [4, 6, 7]
-    assert data.split("complete")["train"].tolist() == [0, 1, 2, 3]
+    assert data.labels.tolist() == [0, 1, 2, 1, 1, UNLABELLED, 1, 2]  # node 5 has no label, not class 0
+    assert data.labelled.tolist() == [True] * 5 + [False] + [True] * 2
+    assert data.num_classes == 3
+    public, complete = data.split("public"), data.split("complete")
+    assert {k: v.tolist() for k, v in public.items()} == {"train": [0, 1], "val": [2, 3, 4, 6, 7],
+                                                          "test": [4, 6, 7]}
+    assert {k: v.tolist() for k, v in complete.items()} == {"train": [0, 1, 2, 3], "val": [4, 6, 7],
+                                                            "test": []}
     edges = sorted(zip(*data.adjacency.nonzero(), strict=True))
     assert [tuple(map(int, e)) for e in edges] == [(0, 1), (1, 0), (2, 7), (4, 6), (6, 4), (7, 2)]
 

@@ -103,3 +103,5 @@ def test_graphs_from_adjacency() -> None:
         graphs_from_adjacency([np.zeros((2, 3))], [0])
     with pytest.raises(ParameterError, match=r"node_features\.shape"):
         graphs_from_adjacency(blocks, [0, 1], node_features=np.ones((2, 1)))
+    with pytest.raises(ParameterError, match="must be finite; node 2 holds NaN or infinity"):
+        graphs_from_adjacency(blocks, [0, 1], node_features=np.array([[0.0], [1.0], [np.nan]]))

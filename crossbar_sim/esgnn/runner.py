@@ -10,7 +10,7 @@ import numpy as np
 from crossbar_sim.analog.hardware import HardwareConfig
 from crossbar_sim.analog.ledger import EventLedger
 from crossbar_sim.common.seeding import stream
-from crossbar_sim.esgnn.datasets.manifest import is_planetoid
+from crossbar_sim.esgnn.datasets.manifest import check_dataset_name, is_planetoid
 from crossbar_sim.esgnn.matrices import MatrixOperator, ProfilingMatrix
 from crossbar_sim.esgnn.reservoir import ReservoirConfig
 from crossbar_sim.esgnn.tasks import (
@@ -76,6 +76,7 @@ class WorkloadConfig:
     baseline: bool = True
 
     def __post_init__(self) -> None:
+        check_dataset_name(self.dataset)
         check_int("folds", self.folds, minimum=2)
         if self.protocol not in ("paper_folds", "stratified_kfold", "complete", "public"):
             raise ParameterError(

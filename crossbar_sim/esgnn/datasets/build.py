@@ -20,8 +20,8 @@ def graphs_from_adjacency(
 ) -> GraphDataset:
     """A GraphDataset of square adjacency matrices (any non-zero entry becomes an edge of weight 1).
 
-    ``node_features`` is one (n_g, D) array per graph, or one stacked (n_total, D) array; by default a
-    constant column of ones. ``labels`` holds a raw class label per graph, remapped to 0..K-1.
+    ``node_features`` is one (n_g, D) array per graph, or one stacked (n_total, D) array of finite values;
+    by default a constant column of ones. ``labels`` holds a raw class label per graph, remapped to 0..K-1.
     """
     blocks = []
     for g, a in enumerate(adjacencies):
@@ -48,6 +48,10 @@ def graphs_from_adjacency(
                               for f, s in zip(node_features, sizes, strict=True)])
     if features.ndim != 2 or features.shape[0] != n:
         raise ParameterError("node_features.shape", features.shape, f"must be ({n}, D), one row per node")
+    if not np.all(np.isfinite(features)):
+        row = int(np.flatnonzero(~np.isfinite(features).all(axis=1))[0])
+        raise ParameterError("node_features", features[row].tolist(),
+                             f"must be finite; node {row} holds NaN or infinity")
     encoded, values = encode_labels(raw)
     return GraphDataset(name=name, adjacency=adjacency, node_features=features, graph_ptr=graph_ptr,
                         labels=encoded, label_values=values)

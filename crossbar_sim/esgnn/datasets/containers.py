@@ -12,6 +12,9 @@ from device_models.errors import ParameterError
 
 #: Validation nodes after the labelled training nodes in the splits of Planetoid datasets.
 PLANETOID_VAL_SIZE = 500
+#: The label of a node without one (a Planetoid test-range id that ``test.index`` omits, or an all-zero
+#: one-hot row): such nodes are in the graph but in no split, so they are never trained on or scored.
+UNLABELLED = -1
 
 
 def encode_labels(raw: Sequence | np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -123,7 +126,8 @@ class NodeDataset:
     """One graph whose nodes are classified (Planetoid layout).
 
     ``num_labelled`` is the number of labelled training nodes (rows of ``y``), ``num_non_test`` the
-    number of rows of ``allx``, and ``test_index`` the sorted ids listed in ``test.index``.
+    number of rows of ``allx``, and ``test_index`` the sorted ids listed in ``test.index``. ``labels``
+    holds a class index 0..K-1 per node, or ``UNLABELLED`` (-1) for a node without a label.
     """
 
     name: str
@@ -142,19 +146,28 @@ class NodeDataset:
     def num_classes(self) -> int:
         return int(self.labels.max()) + 1 if self.labels.size else 0
 
+    @property
+    def labelled(self) -> np.ndarray:
+        """Boolean mask of the nodes that have a label (``labels != UNLABELLED``)."""
+        return self.labels != UNLABELLED
+
     def split(self, name: str) -> dict[str, np.ndarray]:
-        """Index arrays ``train``, ``val``, ``test`` of a named split.
+        """Index arrays ``train``, ``val``, ``test`` of a named split; unlabelled nodes are left out.
 
         ``"public"`` (Kipf & Welling 2017): train = the first ``num_labelled`` nodes, val = the next
         500, test = ``test.index``. ``"complete"`` (the ESGNN paper, Cora: 0..1707 / 1708..2207 /
         2208..2707): train = all ``num_non_test`` nodes of ``allx``, val = the next 500, test = the rest.
         """
+        n = self.num_nodes
         if name == "public":
             first = self.num_labelled
-            return {"train": np.arange(first), "val": np.arange(first, first + PLANETOID_VAL_SIZE),
-                    "test": self.test_index.copy()}
-        if name == "complete":
+            parts = {"train": np.arange(first), "val": np.arange(first, min(first + PLANETOID_VAL_SIZE, n)),
+                     "test": self.test_index.copy()}
+        elif name == "complete":
             first = self.num_non_test
-            return {"train": np.arange(first), "val": np.arange(first, first + PLANETOID_VAL_SIZE),
-                    "test": np.arange(first + PLANETOID_VAL_SIZE, self.num_nodes)}
-        raise ParameterError("split", name, "must be 'public' or 'complete'")
+            parts = {"train": np.arange(first), "val": np.arange(first, min(first + PLANETOID_VAL_SIZE, n)),
+                     "test": np.arange(min(first + PLANETOID_VAL_SIZE, n), n)}
+        else:
+            raise ParameterError("split", name, "must be 'public' or 'complete'")
+        labelled = self.labelled
+        return {key: ids[labelled[ids]] for key, ids in parts.items()}

@@ -33,7 +33,7 @@ from crossbar_sim.esgnn.datasets.manifest import (
     DEFAULT_BASE_URLS,
     KNOWN_DIGESTS,
     KNOWN_SHAPES,
-    canonical_name,
+    dataset_folder,
     is_planetoid,
     planetoid_files,
 )
@@ -164,8 +164,8 @@ def download_dataset(
             raise ParameterError("base_urls", dict(base_urls), f"keys must be among {sorted(urls)}")
         urls[key] = value
     cache = Path(root) if root is not None else default_cache_dir()
-    folder_name = canonical_name(name)
-    folder = cache / folder_name
+    folder = dataset_folder(name, cache)  # a safe name, resolved inside the cache
+    folder_name = folder.name
     known = KNOWN_DIGESTS.get(folder_name, {})
     expected = known or _read_pins(folder)
     if _cache_verifies(folder, expected):

@@ -1,10 +1,24 @@
-"""What the downloader knows about each dataset: public hosts, file names, SHA-256 digests, invariants."""
+"""What the loaders and the downloader know about each dataset: names, folders, size caps, hosts, digests."""
 
 from __future__ import annotations
 
+import os
+import re
 from dataclasses import dataclass, field
+from pathlib import Path
 
-from crossbar_sim.esgnn.datasets.planetoid import PLANETOID_NAMES, PLANETOID_PARTS
+from crossbar_sim.common.data_paths import data_root
+from crossbar_sim.esgnn.datasets.errors import DatasetError
+from device_models.errors import ParameterError, check_int
+
+#: Folder name of each Planetoid dataset, by lower-case name.
+PLANETOID_NAMES = {"cora": "Cora", "citeseer": "CiteSeer", "pubmed": "PubMed"}
+#: The pickled parts of a Planetoid dataset, then the plain-text one.
+PICKLED_PARTS = ("x", "y", "tx", "ty", "allx", "ally", "graph")
+PLANETOID_PARTS = (*PICKLED_PARTS, "test.index")
+
+#: A dataset name is one folder name inside the data root: 1-64 letters, digits, '_', '.', '-'.
+DATASET_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 
 DEFAULT_BASE_URLS = {
     "tudataset": "https://www.chrsmrrs.de/graphkerneldatasets",
@@ -50,6 +64,52 @@ KNOWN_SHAPES: dict[str, Shape] = {
 }
 
 
+@dataclass(frozen=True)
+class DatasetLimits:
+    """Size caps the loaders check before they allocate anything a file claims.
+
+    ``max_file_bytes`` caps every file read, a ``.gz`` file by its decompressed size; ``max_nodes`` the
+    node count (lines of ``_graph_indicator``, Planetoid ids); ``max_edges`` the directed adjacency entries
+    (lines of ``_A`` and ``_edge_labels``, Planetoid neighbour-list entries); ``max_features`` the columns
+    of the node feature matrix; ``max_feature_entries`` its nodes × columns, since the reservoir reads it
+    dense. The defaults hold the largest stored dataset, COLLAB (362 MB of ``_A`` text, 372,474 nodes,
+    24,574,995 directed entries), with room to spare.
+    """
+
+    max_file_bytes: int = 1 << 30
+    max_nodes: int = 10_000_000
+    max_edges: int = 64_000_000
+    max_features: int = 100_000
+    max_feature_entries: int = 1 << 27
+
+    def __post_init__(self) -> None:
+        for name in ("max_file_bytes", "max_nodes", "max_edges", "max_features", "max_feature_entries"):
+            check_int(name, getattr(self, name), minimum=1)
+
+
+DEFAULT_LIMITS = DatasetLimits()
+
+
+def check_cap(path: Path, what: str, value: int, limits: DatasetLimits, cap: str) -> None:
+    """Raise DatasetError naming ``path`` if ``value`` (a count of ``what``) exceeds ``limits.<cap>``."""
+    allowed = getattr(limits, cap)
+    if value > allowed:
+        raise DatasetError(f"{path}: {value:,} {what}; more than the cap of {allowed:,} "
+                           f"(DatasetLimits.{cap})")
+
+
+def check_dataset_name(name: object) -> str:
+    """``name`` if it is a safe dataset name (one folder inside the data root), else ParameterError.
+
+    Allowed: 1-64 characters, letters, digits, ``_``, ``.`` and ``-``, starting with a letter or digit and
+    holding no ``..``; so no path separators, no absolute paths, no parent references.
+    """
+    if not isinstance(name, str) or not DATASET_NAME.fullmatch(name) or ".." in name:
+        raise ParameterError("dataset", name, "must be 1-64 letters, digits, '_', '.' or '-', start with a "
+                             "letter or digit and hold no '..' (it names one folder inside the data root)")
+    return name
+
+
 def is_planetoid(name: str) -> bool:
     """Whether ``name`` is a Planetoid dataset (else it is taken as a TUDataset name)."""
     return name.lower() in PLANETOID_NAMES
@@ -58,6 +118,20 @@ def is_planetoid(name: str) -> bool:
 def canonical_name(name: str) -> str:
     """The dataset's folder name: Planetoid names in their usual spelling, TU names as given."""
     return PLANETOID_NAMES.get(name.lower(), name)
+
+
+def dataset_folder(name: str, root: str | os.PathLike[str] | None = None) -> Path:
+    """The folder of dataset ``name`` under the data root (``data_root(root)``), checked to stay inside it.
+
+    Raises ParameterError for an unsafe name (``check_dataset_name``) and DatasetError when the folder
+    resolves (through a symbolic link) outside the root. The folder need not exist.
+    """
+    base = data_root(root)
+    folder = base / canonical_name(check_dataset_name(name))
+    resolved, resolved_base = folder.resolve(), base.resolve()
+    if resolved == resolved_base or not resolved.is_relative_to(resolved_base):
+        raise DatasetError(f"{folder}: resolves to {resolved}, outside the data root {resolved_base}")
+    return folder
 
 
 def planetoid_files(name: str) -> list[str]:
