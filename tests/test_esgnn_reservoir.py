@@ -15,6 +15,7 @@ from crossbar_sim.esgnn.datasets import GraphDataset, graphs_from_adjacency, loa
 from crossbar_sim.esgnn.matrices import IdealMatrix
 from crossbar_sim.esgnn.reservoir import ReservoirConfig
 from crossbar_sim.esgnn.tasks import graph_states_and_embeddings
+from crossbar_sim.mapping.config import MappingConfig
 from device_models import RRAMDeviceModel
 
 
@@ -103,9 +104,8 @@ def test_directed_and_edgeless_graphs_match_twin() -> None:
 @pytest.mark.parametrize("mode", ["offset", "differential"])
 def test_ideal_hardware_equals_float64(mutag: GraphDataset, mode: str) -> None:
     config = ReservoirConfig()
-    hardware, device = HardwareConfig.ideal(), RRAMDeviceModel()
-    arrays = [AnalogMatrix.random(config.units, n_in, hardware, device, scale, np.random.default_rng(seed),
-                                  mode=mode)
+    hardware, device = HardwareConfig.ideal(MappingConfig(mode=mode)), RRAMDeviceModel()
+    arrays = [AnalogMatrix.random(config.units, n_in, hardware, device, scale, np.random.default_rng(seed))
               for n_in, scale, seed in ((8, 1600.0, 1), (config.units, 10000.0, 2))]
     analog = graph_states_and_embeddings(mutag, *arrays, config)
     ideal = graph_states_and_embeddings(mutag, *(IdealMatrix(m.weights) for m in arrays), config)

@@ -140,7 +140,7 @@ def test_adc_ranges(rng: np.random.Generator) -> None:
                                                          .reshape(4, 2).sum(axis=1).max(), rel=1e-12)
     fixed_adc = ADCConfig(bits=6, range_mode="fixed", full_scale_A=1e-6)
     fixed = AnalogMatrix.from_weights(w, _hw(fixed_adc, dac), rng)
-    np.testing.assert_allclose(fixed.adc_full_scale_V, [1e-6 * 10e3])
+    np.testing.assert_allclose(fixed.adc_full_scale_A, [1e-6])
     calibrated_adc = ADCConfig(bits=6, range_mode="calibrated", percentile=50)
     calibrated = AnalogMatrix.from_weights(w, _hw(calibrated_adc, dac), rng)
     with pytest.raises(RuntimeError):

@@ -109,7 +109,7 @@ def test_reads_are_reproducible_from_the_seed() -> None:
 
 @pytest.mark.parametrize("mode", ["bit_serial", "dac"])
 def test_reads_do_not_depend_on_the_sensing_thread_count(monkeypatch, mode) -> None:
-    from crossbar_sim.analog import matrix as analog_matrix
+    from crossbar_sim.analog import noisy_read
     from crossbar_sim.periphery.config import InputConfig
 
     w = np.random.default_rng(0).standard_normal((300, 40))  # 300 channels: 5 noise streams
@@ -117,9 +117,9 @@ def test_reads_do_not_depend_on_the_sensing_thread_count(monkeypatch, mode) -> N
     hw = HardwareConfig(input=InputConfig(mode=mode, bits=4))
     reads = []
     for threads in (1, 2, 3):
-        monkeypatch.setattr(analog_matrix, "SENSE_THREADS", threads)
+        monkeypatch.setattr(noisy_read, "SENSE_THREADS", threads)
         m = AnalogMatrix.from_weights(w, hw, np.random.default_rng(5))
-        assert len(m._fast[0][1]) == threads
+        assert len(m._shared.forward.fast[0][1]) == threads
         reads.append(m.matmul(x))
     np.testing.assert_allclose(reads[1], reads[0], rtol=1e-6, atol=1e-6 * np.abs(reads[0]).max())
     np.testing.assert_allclose(reads[2], reads[0], rtol=1e-6, atol=1e-6 * np.abs(reads[0]).max())

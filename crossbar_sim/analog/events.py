@@ -1,0 +1,57 @@
+"""Ledger event counts of one batched read (:class:`crossbar_sim.analog.ledger.AnalogReadEvents`).
+
+Line pulses count physical driven lines at a non-zero voltage: a reverse read drives both columns of a
+pair (±V at once, or one per pulse when the pair is subtracted digitally, which takes two pulses per
+plane); each driven physical line takes one DAC conversion per pulse. cell_vi_W = Σ_vectors,planes
+Σ_i V_i²·Σ_cells G·f² (f = 1 without IR drop): the power of the noise-free cells under the
+uniform-drive cell-voltage approximation. Calibration reads are not recorded (a one-off profiling pass).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from crossbar_sim.analog.ledger import AnalogReadEvents
+from crossbar_sim.periphery.encoders import EncodedInput
+
+if TYPE_CHECKING:
+    from crossbar_sim.analog.direction import ReadDirection
+
+
+def read_events(direction: ReadDirection, name: str, enc: EncodedInput, x: np.ndarray, clipped: int
+                ) -> AnalogReadEvents:
+    """Event counts of one batched read of ``x`` (driven, batch) in ``direction``, recorded as ``name``."""
+    n_vec, planes, pulses = x.shape[1], enc.planes, direction.pulses
+    line_pulses = pulses * direction.lines_per_input  # physical line activations per non-zero level
+    row_pulses = cell_reads = driven_lines = channels = 0
+    cell_vi_W = 0.0
+    for b in direction.blocks:
+        levels = enc.levels[:, b.drive_start:b.drive_stop, :]
+        active = int(np.count_nonzero(levels)) * line_pulses
+        row_pulses += active * b.n_tiles
+        cell_reads += active * b.sensed_lines
+        driven_lines += (b.drive_stop - b.drive_start) * direction.lines_per_input * b.n_tiles
+        channels += b.tile_ids.size
+        squares = np.einsum("kin,kin->i", levels, levels, dtype=np.float64)
+        cell_vi_W += float(squares @ b.power_S) * enc.volts_per_level**2
+    n_out, n_in = direction.n_out, direction.n_in
+    adc_bits = direction.hardware.adc.bits or 0
+    n_blocks = len(direction.blocks)
+    digital_adds = n_vec * n_out * (n_blocks - 1)
+    if direction.digital_pairs:
+        digital_adds += n_vec * n_out * n_blocks
+    if enc.binary:
+        digital_adds += n_vec * n_out
+    if direction.weight_offset != 0.0:
+        digital_adds += n_vec * (n_in - 1 + n_out)
+    dac = (Counter() if enc.dac_bits is None
+           else Counter({enc.dac_bits: n_vec * planes * pulses * driven_lines}))
+    return AnalogReadEvents(
+        array=name, phase="", geometry=direction.geometry, bit_planes=planes * pulses, vectors=n_vec,
+        read_cycles=n_vec * planes * pulses, row_pulses=row_pulses, dac_conversions=dac,
+        cell_reads=cell_reads, cell_vi_W=cell_vi_W,
+        adc_conversions=Counter({adc_bits: n_vec * planes * channels}),
+        adc_clipped=clipped, shift_adds=n_vec * (planes - 1) * channels, digital_adds=digital_adds)
