@@ -230,16 +230,6 @@ def _sweep(conductance_S: np.ndarray, wires: WireParasitics) -> tuple[np.ndarray
     return g_eff, _wordline_voltages(g, lam, rho, bit_V) - bit_V
 
 
-def _mirrored(wires: WireParasitics) -> WireParasitics:
-    """Wires of the mirrored array: word and bit lines swapped, driver end <-> sense end."""
-    return WireParasitics(
-        wordline_segment_ohm=wires.bitline_segment_ohm,
-        bitline_segment_ohm=wires.wordline_segment_ohm,
-        driver_ohm=wires.sense_ohm,
-        sense_ohm=wires.driver_ohm,
-    )
-
-
 def _solve(g: np.ndarray, wires: WireParasitics) -> tuple[np.ndarray, np.ndarray]:
     """(G_eff, cell voltage fraction) of a checked array; the mirrored array is swept when C > R.
 
@@ -249,7 +239,7 @@ def _solve(g: np.ndarray, wires: WireParasitics) -> tuple[np.ndarray, np.ndarray
     if wires.is_ideal:
         return g.copy(), np.ones_like(g)
     if g.shape[1] > g.shape[0]:
-        g_eff, fraction = _sweep(g[::-1, ::-1].T.copy(), _mirrored(wires))
+        g_eff, fraction = _sweep(g[::-1, ::-1].T.copy(), wires.mirrored())
         return g_eff[::-1, ::-1].T.copy(), fraction[::-1, ::-1].T.copy()
     return _sweep(g, wires)
 

@@ -41,3 +41,9 @@ class WireParasitics:
             and self.driver_ohm == 0.0
             and self.sense_ohm == 0.0
         )
+
+    def mirrored(self) -> WireParasitics:
+        """The wires of the mirrored array: word and bit lines swapped, driver end <-> sense end."""
+        return WireParasitics(wordline_segment_ohm=self.bitline_segment_ohm,
+                              bitline_segment_ohm=self.wordline_segment_ohm,
+                              driver_ohm=self.sense_ohm, sense_ohm=self.driver_ohm)

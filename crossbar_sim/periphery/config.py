@@ -60,14 +60,12 @@ class ADCConfig:
         the tile's columns on calibration inputs, see ``AnalogMatrix.calibrate``).
     full_scale_A: full-scale current in amperes for ``"fixed"``.
     percentile: percentile (0, 100] of the calibration currents used as full scale.
-    tia_gain_ohm: transimpedance gain, ohms: the ADC input voltage is I·tia_gain_ohm.
     """
 
     bits: int | None = 8
     range_mode: Literal["fixed", "tile_max", "calibrated"] = "tile_max"
     full_scale_A: float = 100e-6
     percentile: float = 99.9
-    tia_gain_ohm: float = 10e3
 
     def __post_init__(self) -> None:
         if self.bits is not None:
@@ -76,7 +74,6 @@ class ADCConfig:
         check_positive("ADCConfig.full_scale_A", self.full_scale_A)
         if not 0.0 < check_positive("ADCConfig.percentile", self.percentile) <= 100.0:
             raise ParameterError("ADCConfig.percentile", self.percentile, "must lie in (0, 100]")
-        check_positive("ADCConfig.tia_gain_ohm", self.tia_gain_ohm)
 
 
 @dataclass(frozen=True)
