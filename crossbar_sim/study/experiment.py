@@ -11,17 +11,26 @@ from __future__ import annotations
 import os
 import time
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 
 from crossbar_sim.analog.hardware import HardwareConfig
 from crossbar_sim.analog.ledger import EventLedger
+from crossbar_sim.common.registry import register_loader
 from crossbar_sim.energy import load_technology
 from crossbar_sim.energy.report import EnergyReport, build_report
 from crossbar_sim.energy.workload import EsgnnShape
 from crossbar_sim.esgnn.datasets import load_dataset
 from crossbar_sim.esgnn.runner import WorkloadConfig, input_width, is_node_task, run_repeat, workload_splits
-from crossbar_sim.study.config import ConfigError, read_experiment_file, register_experiment
+from crossbar_sim.study.config import (
+    ConfigError,
+    load_dataclass,
+    load_yaml_file,
+    read_experiment_file,
+    register_experiment,
+)
+from crossbar_sim.study.config.keys import config_keys
 from device_models import RRAMDeviceModel
 from device_models.errors import check_int
 
@@ -189,4 +198,32 @@ def load_experiment(path: str | os.PathLike[str]) -> ExperimentConfig:
     return file.base_config()
 
 
+HARDWARE_PRESETS = Path(__file__).resolve().parent / "presets"
+
+
+def hardware_preset(path: Path) -> dict:
+    """The ``values`` of a hardware preset file; every value must name its source under ``sources``."""
+    document = load_yaml_file(path)
+    values, sources = document.get("values"), document.get("sources") or {}
+    if not isinstance(values, dict):
+        raise ConfigError.problem(str(path), "a hardware preset needs a 'values' mapping")
+    preset = load_dataclass(HardwareConfig, values, str(path))
+    leaves = [k.path for k in config_keys(HardwareConfig, "", preset)]
+    given = [p for p in leaves if _has(values, p)]
+    missing = [p for p in given if p not in sources]
+    if missing:
+        raise ConfigError.problem(str(path), f"values without a source: {', '.join(missing)}")
+    return values
+
+
+def _has(mapping: dict, dotted: str) -> bool:
+    for part in dotted.split("."):
+        if not isinstance(mapping, dict) or part not in mapping:
+            return False
+        mapping = mapping[part]
+    return True
+
+
+for _file in sorted(HARDWARE_PRESETS.glob("*.yaml")):
+    register_loader(HardwareConfig, _file.stem, lambda f=_file: hardware_preset(f))
 register_experiment(ExperimentConfig, run_experiment, inactive=inactive_keys)
