@@ -1,0 +1,138 @@
+"""Commands on results: export a sweep database, plot sweeps, energy reports and arrays."""
+
+from __future__ import annotations
+
+import argparse
+import json
+from pathlib import Path
+from typing import Any
+
+from crossbar_sim.cli.common import read_file
+from crossbar_sim.study.config import ConfigError
+
+
+def add_commands(sub: argparse._SubParsersAction, f: dict[str, argparse.ArgumentParser],
+                 fmt: type[argparse.HelpFormatter]) -> None:
+    """Add this module's subcommands to ``sub`` (``f``: the shared flag parsers)."""
+    p = sub.add_parser("export", parents=[f["quiet"]], formatter_class=fmt,
+                       help="write a results database as CSV",
+                       description="One CSV row per point: parameters as param.<key>, metrics flattened to "
+                                   "dotted columns (accuracy.mean, energy.analog_J, ...).",
+                       epilog="example:\n  crossbar-sim export results/noise.sqlite --csv results/noise.csv")
+    p.add_argument("db", metavar="DB", help="results database written by `crossbar-sim sweep`")
+    p.add_argument("--csv", "--out", dest="out", required=True, metavar="PATH", help="CSV file to write")
+    p.set_defaults(handler=_cmd_export)
+
+    p = sub.add_parser("plot", formatter_class=fmt, help="plot sweep results or an energy comparison",
+                       description="Plot kinds: metric (vs one swept parameter, mean ± 95 % CI over seeds), "
+                                   "heatmap (two swept parameters), energy (a `run --out` JSON result), "
+                                   "arrays (a config's formed tiles and their IR-drop map).",
+                       epilog="examples:\n"
+                              "  crossbar-sim plot metric results/noise.sqlite --metric accuracy.mean --x x\n"
+                              "  crossbar-sim plot heatmap results/noise.sqlite --metric accuracy.mean "
+                              "--x x --y noise.sigma\n"
+                              "  crossbar-sim plot energy results/exp.json --out energy.png\n"
+                              "  crossbar-sim plot arrays experiments/paper/mutag.yaml --out w_h")
+    kinds = p.add_subparsers(dest="kind", required=True, metavar="KIND")
+    k = kinds.add_parser("metric", parents=[f["out"]], help="metric against a swept parameter")
+    k.add_argument("db", metavar="DB")
+    k.add_argument("--metric", required=True, help="dotted metric name, e.g. accuracy.mean")
+    k.add_argument("--x", required=True, help="swept parameter for the x axis")
+    k.set_defaults(handler=_cmd_plot_metric)
+    k = kinds.add_parser("heatmap", parents=[f["out"]], help="metric over two swept parameters")
+    k.add_argument("db", metavar="DB")
+    k.add_argument("--metric", required=True, help="dotted metric name, e.g. accuracy.mean")
+    k.add_argument("--x", required=True, help="swept parameter for the x axis")
+    k.add_argument("--y", required=True, help="swept parameter for the y axis")
+    k.set_defaults(handler=_cmd_plot_heatmap)
+    k = kinds.add_parser("energy", parents=[f["out"]], help="analogue vs GPU energy of one run")
+    k.add_argument("result", metavar="RESULT.json", help="JSON written by `crossbar-sim run --out`")
+    k.set_defaults(handler=_cmd_plot_energy)
+    k = kinds.add_parser("arrays", parents=[f["out"], f["seed"], f["set"]],
+                         help="conductance tiles and IR-drop map of one matrix of a config")
+    k.add_argument("config", metavar="CONFIG", help="experiment file whose arrays to form")
+    k.add_argument("--matrix", choices=("W_I", "W_H"), default="W_H", help="which reservoir matrix")
+    k.set_defaults(handler=_cmd_plot_arrays)
+
+
+def _cmd_export(args: argparse.Namespace) -> int:
+    from crossbar_sim.study.sweep.store import export_csv
+
+    rows = export_csv(args.db, args.out)
+    if not args.quiet:
+        print(f"wrote {rows} row(s) to {args.out}")
+    return 0
+
+
+def _plot_out(args: argparse.Namespace, default: str) -> str:
+    return args.out or str(Path(getattr(args, "db", None) or args.result).with_suffix("")) + default
+
+
+def _cmd_plot_metric(args: argparse.Namespace) -> int:
+    from crossbar_sim.plots.sweep import plot_metric
+
+    print(plot_metric(args.db, args.metric, args.x, _plot_out(args, f"_{args.metric}_vs_{args.x}.png")))
+    return 0
+
+
+def _cmd_plot_heatmap(args: argparse.Namespace) -> int:
+    from crossbar_sim.plots.sweep import plot_heatmap
+
+    out = _plot_out(args, f"_{args.metric}_{args.x}_{args.y}.png")
+    print(plot_heatmap(args.db, args.metric, args.x, args.y, out))
+    return 0
+
+
+def _cmd_plot_arrays(args: argparse.Namespace) -> int:
+    from crossbar_sim.esgnn.datasets import load_dataset
+    from crossbar_sim.esgnn.runner import build_reservoir, input_width
+    from crossbar_sim.plots.array import plot_ir_drop_map, plot_tile_conductances
+
+    config = read_file(args.config, args.overrides).base_config()
+    dataset = load_dataset(config.workload.dataset, config.data_root)
+    seed = 0 if args.seed is None else args.seed
+    w_in, w_rec = build_reservoir(config.workload, input_width(dataset), config.device, config.hardware,
+                                  seed, 0, None)
+    matrix = w_rec if args.matrix == "W_H" else w_in
+    stem = args.out or str(Path(args.config).with_suffix("")) + f"_{args.matrix}"
+    print(plot_tile_conductances(matrix, stem + "_tiles.png"))
+    wires = config.hardware.array.wires
+    print(plot_ir_drop_map(matrix.tiles[0][0].conductance_S, wires, stem + "_ir_drop.png"))
+    return 0
+
+
+def _cmd_plot_energy(args: argparse.Namespace) -> int:
+    path = Path(args.result)
+    if not path.is_file():
+        raise ConfigError.problem(args.result, "result file not found")
+    try:
+        result = json.loads(path.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise ConfigError.problem(args.result, f"not a JSON result ({exc})") from None
+    from crossbar_sim.energy.report import EnergyReport
+    from crossbar_sim.plots.energy import plot_energy_comparison
+
+    try:
+        reports = [EnergyReport.from_dict(r) for r in _energy_report_dicts(result)]
+    except (KeyError, TypeError, ValueError) as exc:
+        problem = f"not a valid energy report ({type(exc).__name__}: {exc})"
+        raise ConfigError.problem(args.result, problem) from None
+    if not reports:
+        raise ConfigError.problem(args.result, "has no energy report (energy_report)")
+    print(plot_energy_comparison(reports, _plot_out(args, "_energy.png")))
+    return 0
+
+
+def _energy_report_dicts(document: Any) -> list:
+    """Energy report mappings in a result: a report, a list of reports, or its ``energy_report``."""
+    if isinstance(document, list):
+        return document
+    if not isinstance(document, dict):
+        return []
+    if {"label", "analog", "gpu"} <= set(document):
+        return [document]
+    metrics = document.get("metrics", document)
+    found = metrics.get("energy_report") if isinstance(metrics, dict) else None
+    if found is None:
+        return []
+    return found if isinstance(found, list) else [found]
