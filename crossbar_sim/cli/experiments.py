@@ -79,7 +79,10 @@ def _cmd_run(args: argparse.Namespace) -> int:
     seed = 0 if args.seed is None else args.seed
     if seed < 0:
         raise ConfigError("--seed", seed, "must be an integer >= 0")
-    metrics = file.runner.run(config, seed)
+    from crossbar_sim.common.progress import progress_enabled
+
+    with progress_enabled(not args.quiet):
+        metrics = file.runner.run(config, seed)
     from crossbar_sim.common.version import __version__
 
     document = {**metrics, "runner": file.runner.name, "seed": seed, "version": __version__,

@@ -17,6 +17,7 @@ import numpy as np
 
 from crossbar_sim.analog.hardware import HardwareConfig
 from crossbar_sim.analog.ledger import EventLedger
+from crossbar_sim.common.progress import progress
 from crossbar_sim.common.registry import register_loader
 from crossbar_sim.energy import load_technology
 from crossbar_sim.energy.report import EnergyReport, build_report
@@ -110,7 +111,7 @@ def run_experiment(config: ExperimentConfig, seed: int = 0) -> dict:
     splits = workload_splits(dataset, config.workload, seed, config.data_root)
     results = [
         run_repeat(dataset, splits, config.workload, config.device, config.hardware, seed, r)
-        for r in range(config.repeats)
+        for r in progress(range(config.repeats), desc=f"{config.name}: repeats", unit="repeat")
     ]
     technology = load_technology(config.energy.technology)
     shape = workload_shape(dataset, config.workload, train_items=len(splits[0].train))
