@@ -12,6 +12,7 @@ import sys
 
 from crossbar_sim.cli import experiments, info, results
 from crossbar_sim.cli.common import PROG, Parser, common_flags
+from crossbar_sim.esgnn.datasets.errors import DatasetError
 from crossbar_sim.study.config import ConfigError
 from device_models.errors import ParameterError
 
@@ -66,13 +67,14 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     try:
         return args.handler(args)
-    except (ConfigError, ParameterError) as exc:
+    except (ConfigError, ParameterError, DatasetError) as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
     except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except OSError as exc:
-        print(f"{PROG}: error: {exc.filename or ''}: {exc.strerror or exc}", file=sys.stderr)
+        where = f"{exc.filename}: " if exc.filename else ""
+        print(f"{PROG}: error: {where}{exc.strerror or exc}", file=sys.stderr)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; finished points are saved, run again to resume", file=sys.stderr)
         return 130

@@ -60,7 +60,9 @@ def _plan(path: str, seed: int | None, overrides: list[str]) -> Any:
 
     file = read_file(path, overrides)
     try:
-        return expand_sweep(file, seed=seed)
+        plan = expand_sweep(file, seed=seed)
+        plan.runner.check_before_work([p.config for p in plan.points])
+        return plan
     except ConfigError as exc:
         raise ConfigError.problem(path, str(exc)) from None
 
@@ -74,6 +76,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     file = read_file(args.config, args.overrides)
     try:
         config = file.base_config()
+        file.runner.check_before_work([config])
     except ConfigError as exc:
         raise ConfigError.problem(args.config, str(exc)) from None
     seed = 0 if args.seed is None else args.seed

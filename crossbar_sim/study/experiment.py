@@ -32,6 +32,7 @@ from crossbar_sim.study.config import (
     register_experiment,
 )
 from crossbar_sim.study.config.keys import config_keys
+from crossbar_sim.study.preflight import check_esgnn
 from device_models import RRAMDeviceModel
 from device_models.errors import check_int
 
@@ -227,4 +228,4 @@ def _has(mapping: dict, dotted: str) -> bool:
 
 for _file in sorted(HARDWARE_PRESETS.glob("*.yaml")):
     register_loader(HardwareConfig, _file.stem, lambda f=_file: hardware_preset(f))
-register_experiment(ExperimentConfig, run_experiment, inactive=inactive_keys)
+register_experiment(ExperimentConfig, run_experiment, inactive=inactive_keys, preflight=check_esgnn)

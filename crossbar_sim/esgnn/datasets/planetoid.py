@@ -21,7 +21,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from crossbar_sim.esgnn.datasets.containers import UNLABELLED, NodeDataset
-from crossbar_sim.esgnn.datasets.errors import DatasetError, one_line
+from crossbar_sim.esgnn.datasets.errors import DatasetError, DatasetNotFound, one_line
 from crossbar_sim.esgnn.datasets.manifest import (
     DEFAULT_LIMITS,
     PICKLED_PARTS,
@@ -319,7 +319,7 @@ def load_planetoid(
     paths = {part: folder / f"ind.{key}.{part}" for part in PLANETOID_PARTS}
     for path in paths.values():
         if not is_regular_file(path):
-            raise FileNotFoundError(f"{path}: missing (download_dataset({name!r}) fetches it)")
+            raise DatasetNotFound(name, path, "missing")
     objs = {part: load_restricted_pickle(paths[part], limits) for part in PICKLED_PARTS}
     x, tx, allx = (_matrix(objs[p], paths[p]) for p in ("x", "tx", "allx"))
     for part, matrix in (("x", x), ("tx", tx)):

@@ -9,7 +9,7 @@ import numpy as np
 import scipy.sparse as sp
 
 from crossbar_sim.esgnn.datasets.containers import GraphDataset, encode_labels
-from crossbar_sim.esgnn.datasets.errors import DatasetError
+from crossbar_sim.esgnn.datasets.errors import DatasetError, DatasetNotFound
 from crossbar_sim.esgnn.datasets.manifest import DEFAULT_LIMITS, DatasetLimits, check_cap, dataset_folder
 from crossbar_sim.esgnn.datasets.textparse import is_regular_file, read_float_table, read_int_table
 
@@ -105,7 +105,7 @@ def load_tudataset(
     """
     folder = dataset_folder(name, root)
     if not folder.is_dir():
-        raise FileNotFoundError(f"{folder}: no such dataset folder (download_dataset({name!r}) fetches it)")
+        raise DatasetNotFound(name, folder)
     indicator_path = tu_file(folder, name, "graph_indicator")
     graph_ptr = _graph_pointer(read_int_table(indicator_path, limits, "max_nodes", 1)[:, 0], indicator_path)
     n, n_graphs = int(graph_ptr[-1]), graph_ptr.size - 1

@@ -35,6 +35,7 @@ MAX_BASE_CHAIN = 16  # files in one base: chain
 
 RunFn = Callable[[Any, int], dict]
 InactiveFn = Callable[[Any], dict[str, str]]
+PreflightFn = Callable[[Any, str], None]
 
 
 @dataclass(frozen=True)
@@ -50,6 +51,17 @@ class Runner:
     config_cls: type
     run: RunFn
     inactive: InactiveFn | None = None
+    preflight: PreflightFn | None = None
+
+    def check_before_work(self, configs: Sequence[Any], path: str = "experiment") -> None:
+        """Every cheap check ``run`` would make (``preflight(config, path)``), once per distinct config."""
+        if self.preflight is None:
+            return
+        seen: list[Any] = []
+        for config in configs:
+            if not any(config == s for s in seen):
+                seen.append(config)
+                self.preflight(config, path)
 
     def check_effective(self, configs: Sequence[Any], path: str = "experiment") -> None:
         """Refuse a key that is away from its default only where it has no effect.
@@ -90,13 +102,13 @@ _RUNNERS: dict[str, Runner] = {}
 
 
 def register_experiment(config_cls: type, run_fn: RunFn, name: str = DEFAULT_RUNNER,
-                        inactive: InactiveFn | None = None) -> None:
+                        inactive: InactiveFn | None = None, preflight: PreflightFn | None = None) -> None:
     """Register ``run_fn(config, seed) -> metrics`` for configs of ``config_cls`` under ``name``.
 
     ``inactive(config) -> {dotted key: reason}`` lists the keys that cannot affect the result (see
-    :class:`Runner`).
+    :class:`Runner`); ``preflight(config, path)`` raises for what a run would refuse, without the work.
     """
-    _RUNNERS[name] = Runner(name, config_cls, run_fn, inactive)
+    _RUNNERS[name] = Runner(name, config_cls, run_fn, inactive, preflight)
 
 
 def runner_modules() -> dict[str, str]:
