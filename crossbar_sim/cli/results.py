@@ -64,8 +64,12 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+RESULTS = Path("results")  # where outputs go when no --out is given (git-ignored, never the source tree)
+
+
 def _plot_out(args: argparse.Namespace, default: str) -> str:
-    return args.out or str(Path(getattr(args, "db", None) or args.result).with_suffix("")) + default
+    """``--out``, else ``results/<input file stem><default>``."""
+    return args.out or str(RESULTS / (Path(getattr(args, "db", None) or args.result).stem + default))
 
 
 def _cmd_plot_metric(args: argparse.Namespace) -> int:
@@ -94,7 +98,7 @@ def _cmd_plot_arrays(args: argparse.Namespace) -> int:
     w_in, w_rec = build_reservoir(config.workload, input_width(dataset), config.device, config.hardware,
                                   seed, 0, None)
     matrix = w_rec if args.matrix == "W_H" else w_in
-    stem = args.out or str(Path(args.config).with_suffix("")) + f"_{args.matrix}"
+    stem = args.out or str(RESULTS / f"{Path(args.config).stem}_{args.matrix}")
     print(plot_tile_conductances(matrix, stem + "_tiles.png"))
     wires = config.hardware.array.wires
     print(plot_ir_drop_map(matrix.tiles[0][0].conductance_S, wires, stem + "_ir_drop.png"))
