@@ -80,7 +80,7 @@ CASES = {
     ),
     "negative-unit-value": (
         "runner: toy\nexperiment: {read_voltage_mV: -5}\n",
-        [], "experiment.read_voltage_V = -0.005: must be > 0 (given as read_voltage_mV)",
+        [], "experiment.read_voltage_mV = -5: must be > 0 (in SI: read_voltage_V = -0.005)",
     ),
     "unit-and-si-twice": (
         "runner: toy\nexperiment: {read_voltage_V: 0.1, read_voltage_mV: 5}\n",

@@ -113,7 +113,7 @@ def dev(**keys: object) -> dict:
     ("data", "message"),
     [
         (dev(read_noise={"relative_sigma": -0.1}), "device.read_noise.relative_sigma = -0.1: must be >= 0"),
-        (dev(conductance_uS=-5), "device.conductance_S = -5e-06: must be > 0 (given as conductance_uS)"),
+        (dev(conductance_uS=-5), "device.conductance_uS = -5: must be > 0 (in SI: conductance_S = -5e-06)"),
         (dev(condutance_S=1), "device.condutance_S: unknown key in Device (did you mean 'conductance_S'?)"),
         ({}, "name: required key is missing in Top"),
         ({"name": "a", "rows": True}, "rows = True: must be an integer"),

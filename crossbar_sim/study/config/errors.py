@@ -2,14 +2,20 @@
 
 from __future__ import annotations
 
+import reprlib
 from typing import Any
 
 _NO_VALUE = object()
 
 
+_SHORT = reprlib.Repr()
+_SHORT.maxlevel, _SHORT.maxlist, _SHORT.maxtuple, _SHORT.maxdict = 3, 6, 6, 6
+_SHORT.maxstring, _SHORT.maxother, _SHORT.maxlong = 60, 60, 40
+
+
 def format_value(value: Any, limit: int = 60) -> str:
-    """A short ``repr`` of ``value`` for an error message."""
-    text = repr(value)
+    """A short ``repr`` of ``value`` for an error message, bounded in time and length whatever its size."""
+    text = _SHORT.repr(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 

@@ -15,13 +15,14 @@ from collections.abc import Mapping
 from typing import Any, Literal, TypeVar, Union, get_args, get_origin, get_type_hints
 
 from crossbar_sim.common.units import si_key, to_si
-from crossbar_sim.study.config.errors import ConfigError
+from crossbar_sim.study.config.errors import ConfigError, format_value
 from crossbar_sim.study.config.presets import get_preset
 from device_models.errors import ParameterError, did_you_mean
 
 T = TypeVar("T")
 PRESET_KEY = "preset"
 ALLOW_NONFINITE = "allow_nonfinite"  # field metadata flag: NaN and inf are valid values
+INT_LIMIT = 2**63  # integer keys fit in a signed 64-bit integer
 
 
 def join(path: str, key: str) -> str:
@@ -103,10 +104,15 @@ def _convert(tp: Any, raw: Any, path: str, allow_nonfinite: bool = False) -> Any
             return raw
     elif tp is int:
         if isinstance(raw, int) and not isinstance(raw, bool):
+            if not -INT_LIMIT <= raw < INT_LIMIT:
+                raise ConfigError(path, raw, "must be an integer that fits in 64 bits")
             return raw
     elif tp is float:
         if isinstance(raw, (int, float)) and not isinstance(raw, bool):
-            value = float(raw)
+            try:
+                value = float(raw)
+            except OverflowError:
+                raise ConfigError(path, raw, "must be a finite number (this one overflows a float)") from None
             if not allow_nonfinite and not math.isfinite(value):
                 raise ConfigError(path, raw, "must be a finite number (NaN and inf are not allowed)")
             return value
@@ -208,9 +214,12 @@ def _load(cls: type[T], data: Any, path: str) -> T:
     try:
         return cls(**kwargs)
     except ParameterError as exc:
-        key = given_as.get(exc.name, exc.name)
-        note = "" if key == exc.name else f" (given as {key})"
-        raise ConfigError(join(path, exc.name), exc.value, exc.allowed + note) from None
+        name = exc.name.removeprefix(f"{cls.__name__}.")  # validators may prefix their class
+        key = given_as.get(name, name)
+        if key == name:
+            raise ConfigError(join(path, key), exc.value, exc.allowed) from None
+        raise ConfigError(join(path, key), data[key],
+                          f"{exc.allowed} (in SI: {name} = {format_value(exc.value)})") from None
     except (TypeError, ValueError) as exc:
         raise ConfigError.problem(path, str(exc)) from None
 
