@@ -151,7 +151,10 @@ def check_array(name: str, value: Any, *, ndim: int | None = None, shape: Sequen
     (its shape; how many entries break a rule and where the first one is) and says what is allowed.
     """
     try:
-        arr = np.asarray(value, dtype=dtype)
+        raw = np.asarray(value)
+        if np.iscomplexobj(raw):  # numpy would drop the imaginary part with only a warning
+            raise TypeError
+        arr = raw.astype(dtype, copy=False) if raw.dtype != object else np.asarray(value, dtype=dtype)
     except (TypeError, ValueError):
         raise ParameterError(name, _shown(value), "must be an array or sequence of real numbers") from None
     if shape is not None and ndim is None:

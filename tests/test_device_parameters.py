@@ -136,3 +136,9 @@ def test_check_array_returns_the_converted_array() -> None:
     assert out.dtype == np.float64 and out.shape == (1, 2)
     assert check_array("v", np.zeros((0, 3)), shape=(None, 3)).shape == (0, 3)  # an empty batch is allowed
     assert np.isnan(check_array("g", [np.nan], finite=False)).all()
+
+
+def test_complex_values_are_refused_not_made_real() -> None:
+    with pytest.raises(ParameterError, match="must be an array or sequence of real numbers"):
+        check_array("weights", np.ones((2, 2)) * (1 + 1j))
+    assert check_array("weights", np.ones((2, 2), dtype=np.float32)).dtype == np.float64
