@@ -34,9 +34,9 @@ def test_validate_counts_points(workdir: Path, capsys: pytest.CaptureFixture[str
     assert main(["validate", "demo.yaml", "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
     assert report == {"file": "demo.yaml", "name": "demo", "runner": "toy", "points": 18,
-                      "axes": ["x", "y"], "repeats": 3}
+                      "axes": ["x", "y"], "repeats": 3, "pairing": "paired", "reference": {"x": 0.0}}
     assert main(["validate", "demo.yaml"]) == 0
-    assert "18 point(s)" in capsys.readouterr().out
+    assert "18 point(s)" in (text := capsys.readouterr().out) and "paired design" in text
     assert not (workdir / "results").exists()
 
 
@@ -68,7 +68,12 @@ def test_sweep_export_plot_round_trip(workdir: Path, capsys: pytest.CaptureFixtu
     assert main(["plot", "metric", str(db), "--metric", "accuracy.mean", "--x", "x", "--out", "m.png"]) == 0
     assert main(["plot", "heatmap", str(db), "--metric", "energy.ratio", "--x", "x", "--y", "y",
                  "--out", "h.png"]) == 0
-    for name in ("m.png", "h.png"):
+    assert main(["plot", "diff", str(db), "--reference", "x=0.5", "--out", "d.png"]) == 0
+    capsys.readouterr()
+    assert main(["compare", str(db), "--metric", "energy.analog_J"]) == 0
+    first_line = capsys.readouterr().out.splitlines()[0]
+    assert first_line == "energy.analog_J: difference from the reference point (x = 0.0), paired design"
+    for name in ("m.png", "h.png", "d.png"):
         assert (workdir / name).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     capsys.readouterr()
     assert main(["plot", "metric", str(db), "--metric", "accuracy.median", "--x", "x", "--out", "z.png"]) == 2

@@ -1,4 +1,4 @@
-"""Sweep expansion: axes, ranges, repeats, identities and order-independent seeds."""
+"""Sweep expansion: axes, ranges, repeats, identities, order-independent seeds, pairing, references."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from crossbar_sim.common.seeding import derive_seed
 from crossbar_sim.study.config import ConfigError, parse_experiment_document
-from crossbar_sim.study.sweep import expand_sweep, point_identity
+from crossbar_sim.study.sweep import expand_sweep, point_identity, point_seed
 
 
 def plan_of(sweep: dict, experiment: dict | None = None, seed: int | None = None):
@@ -30,7 +30,10 @@ def test_grid_zip_ranges_and_repeats_expand_in_a_fixed_order() -> None:
     assert sorted({p.overrides["y"] for p in plan.points}) == pytest.approx([0.01, 0.1, 1.0])
     assert sorted({p.overrides["x"] for p in plan.points}) == [0.0, 0.5, 1.0]
     assert plan.points[5].config.noise.sigma == plan.points[5].overrides["noise.sigma"]
-    assert len({p.seed for p in plan.points}) == len(plan.points)
+    assert plan.pairing == "paired" and plan.zipped == ("y", "shape")
+    paired_seeds = {r: derive_seed(0, point_identity({}, r)) for r in (0, 1)}
+    assert {p.repeat: p.seed for p in plan.points} == paired_seeds
+    assert len({p.seed for p in plan.points}) == 2  # one seed per repeat, shared by every point
     assert len({p.point_id for p in plan.points}) == len(plan.points)
     again = plan_of({
         "repeats": 2,
@@ -46,28 +49,59 @@ def test_units_in_swept_keys_replace_the_base_spelling() -> None:
     assert [p.config.read_voltage_V for p in plan.points] == [0.1, 0.3]
 
 
-def test_seed_depends_on_base_seed_and_identity_only() -> None:
-    a = plan_of({"grid": {"x": [1.0, 2.0]}}, seed=1)
-    b = plan_of({"grid": {"x": [2.0, 1.0]}}, seed=1)
-    c = plan_of({"grid": {"x": [1.0, 2.0]}}, seed=2)
+def test_independent_pairing_keeps_one_seed_per_point_identity() -> None:
+    plan = plan_of({"pairing": "independent", "repeats": 2, "grid": {"x": [0.0, 0.5], "y": [1.0, 2.0]}})
+    assert plan.pairing == "independent"
+    assert len({p.seed for p in plan.points}) == len(plan.points) == 8
+    assert all(p.seed == derive_seed(0, p.identity) for p in plan.points)  # the seeds of before pairing
+
+
+@pytest.mark.parametrize("pairing", ["paired", "independent"])
+def test_seed_depends_on_base_seed_and_identity_only(pairing: str) -> None:
+    a = plan_of({"pairing": pairing, "grid": {"x": [1.0, 2.0]}}, seed=1)
+    b = plan_of({"pairing": pairing, "grid": {"x": [2.0, 1.0]}}, seed=1)
+    c = plan_of({"pairing": pairing, "grid": {"x": [1.0, 2.0]}}, seed=2)
     assert {p.point_id: p.seed for p in a.points} == {p.point_id: p.seed for p in b.points}
     assert not {p.seed for p in a.points} & {p.seed for p in c.points}
     assert a.points[0].config_hash != c.points[0].config_hash
-    base_changed = plan_of({"grid": {"x": [1.0, 2.0]}}, {"y": 0.5}, seed=1)
+    base_changed = plan_of({"pairing": pairing, "grid": {"x": [1.0, 2.0]}}, {"y": 0.5}, seed=1)
     assert base_changed.points[0].point_id == a.points[0].point_id
     assert base_changed.points[0].config_hash != a.points[0].config_hash
 
 
 @settings(max_examples=30, deadline=None)
-@given(values=st.lists(st.integers(-1000, 1000), min_size=1, max_size=8, unique=True), data=st.data())
-def test_seed_derivation_is_independent_of_point_order(values: list[int], data: st.DataObject) -> None:
+@given(values=st.lists(st.integers(-1000, 1000), min_size=1, max_size=8, unique=True), data=st.data(),
+       pairing=st.sampled_from(["paired", "independent"]))
+def test_seed_derivation_is_independent_of_point_order(values: list[int], data: st.DataObject,
+                                                       pairing: str) -> None:
     shuffled = data.draw(st.permutations(values))
-    plan_a = plan_of({"grid": {"x": values}, "repeats": 2}, seed=7)
-    plan_b = plan_of({"grid": {"x": shuffled}, "repeats": 2}, seed=7)
+    plan_a = plan_of({"grid": {"x": values}, "repeats": 2, "pairing": pairing}, seed=7)
+    plan_b = plan_of({"grid": {"x": shuffled}, "repeats": 2, "pairing": pairing}, seed=7)
     assert {p.identity: p.seed for p in plan_a.points} == {p.identity: p.seed for p in plan_b.points}
     for p in plan_b.points:
-        assert p.seed == derive_seed(7, point_identity(p.overrides, p.repeat))
+        assert p.seed == point_seed(7, pairing, p.overrides, p.repeat)
         assert 0 <= p.seed < 2**63
+
+
+def test_a_sweep_without_axes_has_the_same_seeds_in_both_designs() -> None:
+    paired = plan_of({"repeats": 3})
+    independent = plan_of({"repeats": 3, "pairing": "independent"})
+    assert [p.seed for p in paired.points] == [p.seed for p in independent.points]
+    assert paired.reference == {}
+
+
+def test_reference_defaults_to_the_first_value_of_the_first_axis_or_zip_group() -> None:
+    assert plan_of({"grid": {"x": [0.5, 0.0], "y": [1.0, 2.0]}}).reference == {"x": 0.5}
+    zipped = plan_of({"zip": {"x": [0.1, 0.2], "y": [3.0, 4.0]}, "grid": {"noise.sigma": [0.0, 0.1]}})
+    assert zipped.reference == {"x": 0.1, "y": 3.0}
+
+
+def test_reference_values_match_the_swept_values_and_pull_in_zipped_partners() -> None:
+    ranged = plan_of({"grid": {"x": {"start": 0.0, "stop": 0.1, "num": 6}}, "reference": {"x": 0.06}})
+    assert ranged.reference["x"] in {p.overrides["x"] for p in ranged.points}  # 0.06 is 0.06000000000000001
+    zipped = plan_of({"zip": {"x": [0.1, 0.2], "y": [3.0, 4.0]}, "grid": {"noise.sigma": [0.0, 0.1]},
+                      "reference": {"y": 4, "noise.sigma": 0.1}})
+    assert zipped.reference == {"x": 0.2, "y": 4.0, "noise.sigma": 0.1}
 
 
 @pytest.mark.parametrize(
@@ -88,6 +122,14 @@ def test_seed_derivation_is_independent_of_point_order(values: list[int], data: 
         ({"repeats": 0}, "sweep.repeats = 0: must be an integer >= 1"),
         ({"seed": -1}, "sweep.seed = -1: must be an integer >= 0"),
         ({"grids": {}}, "sweep.grids: unknown key in SweepSpec (did you mean 'grid'?)"),
+        ({"pairing": "pairs"}, "sweep.pairing = 'pairs': must be one of 'paired', 'independent'"),
+        ({"reference": {"x": 1.0}}, "sweep.reference: the sweep has no axes, so there is no reference point"),
+        ({"grid": {"x": [1.0]}, "reference": {"y": 0.0}}, "sweep.reference.y = 0.0: must be a swept key: x"),
+        ({"grid": {"x": [1.0, 2.0]}, "reference": {"x": 3}},
+         "sweep.reference.x = 3: is not a swept value (swept: 1.0, 2.0)"),
+        ({"grid": {"x": [1.0]}, "reference": {}}, "sweep.reference = {}: must be a mapping of swept keys"),
+        ({"zip": {"x": [1.0, 2.0], "y": [1.0, 2.0]}, "reference": {"x": 1.0, "y": 2.0}},
+         "sweep.reference = {'x': 1.0, 'y': 2.0}: these zipped values never occur together"),
     ],
 )
 def test_bad_sweeps_are_config_errors_naming_the_key(sweep: dict, message: str) -> None:

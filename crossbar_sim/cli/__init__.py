@@ -1,4 +1,4 @@
-"""The ``crossbar-sim`` command line: run | sweep | validate | keys | export | plot | info.
+"""The ``crossbar-sim`` command line: run | sweep | validate | keys | export | compare | plot | info.
 
 Bad input of any kind ends with one line on stderr and exit code 2; outputs are written to a
 temporary file and renamed only on success. Each module adds its subcommands (``add_commands``).
@@ -10,13 +10,13 @@ import argparse
 import os
 import sys
 
-from crossbar_sim.cli import experiments, info, results
+from crossbar_sim.cli import data, experiments, info, results, tune
 from crossbar_sim.cli.common import PROG, Parser, common_flags
 from crossbar_sim.esgnn.datasets.errors import DatasetError
 from crossbar_sim.study.config import ConfigError
 from device_models.errors import ParameterError
 
-COMMAND_MODULES = (experiments, results, info)
+COMMAND_MODULES = (experiments, tune, results, data, info)
 
 MAIN_EPILOG = """\
 examples: (from a checkout; datasets are read from $CROSSBAR_SIM_DATA)
@@ -26,6 +26,7 @@ examples: (from a checkout; datasets are read from $CROSSBAR_SIM_DATA)
   crossbar-sim export results/mutag_read_noise.sqlite --csv results/read_noise.csv
   crossbar-sim plot metric results/mutag_read_noise.sqlite --metric accuracy.mean \\
       --x hardware.read_noise.relative_sigma
+  crossbar-sim compare results/mutag_read_noise.sqlite       # each point minus the reference, 95 % CI
   crossbar-sim info                                          # versions, data paths, numba, ngspice
 
 An experiment file has a top-level `experiment:` mapping (the experiment's config), an optional
@@ -36,7 +37,10 @@ An experiment file has a top-level `experiment:` mapping (the experiment's confi
     hardware:
       array: {read_voltage_mV: 150}   # unit suffixes are converted to SI (read_voltage_V = 0.15)
   sweep:
-    repeats: 3                  # runs per parameter set, each with its own derived seed
+    repeats: 3                  # runs per parameter set (seeds)
+    pairing: paired             # default: repeat r has one seed at every point (the same chips);
+                                # independent: a seed per point (new chips at every point)
+    reference: {hardware.adc.bits: 8}   # the point `compare` and `plot diff` subtract (default: first values)
     grid:                       # Cartesian product of axes over dotted key paths
       hardware.read_noise.relative_sigma: {start: 0, stop: 0.1, num: 5}
       hardware.adc.bits: [6, 8]

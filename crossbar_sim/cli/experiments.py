@@ -68,6 +68,8 @@ def _plan(path: str, seed: int | None, overrides: list[str]) -> Any:
 
 
 _DETAIL_KEYS = ("energy_report", "split_accuracies")  # in the JSON document, not the text summary
+_DESIGN = {"paired": "paired design: one seed per repeat, shared by every point",
+           "independent": "independent design: a seed per point"}
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
@@ -117,12 +119,12 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
     db = Path(args.db) if args.db else Path("results") / f"{plan.name}.sqlite"
     summary = run_sweep(plan, db, workers=args.workers, dask=args.dask, quiet=args.quiet)
     if args.json:
-        print(json.dumps({"name": plan.name, "db": str(db), "points": summary.total,
+        print(json.dumps({"name": plan.name, "db": str(db), "pairing": plan.pairing, "points": summary.total,
                           "skipped": summary.skipped, "ok": summary.ok, "failed": summary.failed,
                           "first_error": summary.first_error}))
     else:
-        print(f"sweep {plan.name}: {summary.total} points, {summary.skipped} already done, "
-              f"{summary.ok} finished, {summary.failed} failed -> {db}")
+        print(f"sweep {plan.name} ({_DESIGN[plan.pairing]}): {summary.total} points, "
+              f"{summary.skipped} already done, {summary.ok} finished, {summary.failed} failed -> {db}")
     if summary.failed:
         print(f"{PROG}: {summary.failed} point(s) failed (first: {summary.first_error}); "
               "run the sweep again to retry them", file=sys.stderr)
@@ -135,11 +137,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     repeats = 1 + max((p.repeat for p in plan.points), default=0)
     if args.json:
         print(json.dumps({"file": args.file, "name": plan.name, "runner": plan.runner.name,
-                          "points": len(plan.points), "axes": list(plan.axes), "repeats": repeats}))
+                          "points": len(plan.points), "axes": list(plan.axes), "repeats": repeats,
+                          "pairing": plan.pairing, "reference": plan.reference}))
     else:
         axes = ", ".join(plan.axes) or "none"
+        reference = ", ".join(f"{k} = {v!r}" for k, v in plan.reference.items()) or "none"
         print(f"ok: {args.file}: {len(plan.points)} point(s) of runner {plan.runner.name} "
-              f"(axes: {axes}; repeats: {repeats})")
+              f"(axes: {axes}; repeats: {repeats}; {_DESIGN[plan.pairing]}; reference: {reference})")
     return 0
 
 

@@ -1,4 +1,4 @@
-"""Commands on results: export a sweep database, plot sweeps, energy reports and arrays."""
+"""Commands on results: export a sweep database, compare its points, plot sweeps, energy reports, arrays."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ import json
 from pathlib import Path
 from typing import Any
 
-from crossbar_sim.cli.common import read_file
-from crossbar_sim.study.config import ConfigError
+from crossbar_sim.cli.common import Parser, read_file, to_json
+from crossbar_sim.study.config import ConfigError, parse_yaml
 
 
 def add_commands(sub: argparse._SubParsersAction, f: dict[str, argparse.ArgumentParser],
@@ -16,19 +16,43 @@ def add_commands(sub: argparse._SubParsersAction, f: dict[str, argparse.Argument
     """Add this module's subcommands to ``sub`` (``f``: the shared flag parsers)."""
     p = sub.add_parser("export", parents=[f["quiet"]], formatter_class=fmt,
                        help="write a results database as CSV",
-                       description="One CSV row per point: parameters as param.<key>, metrics flattened to "
-                                   "dotted columns (accuracy.mean, energy.analog_J, ...).",
+                       description="One CSV row per point: parameters as param.<key>, every metric a flat "
+                                   "column (accuracy.mean, baseline_accuracy.mean, energy.analog_J, "
+                                   "energy_report.analog.by_component.adc_tia_J, arrays.tiles_total, ...).",
                        epilog="example:\n  crossbar-sim export results/noise.sqlite --csv results/noise.csv")
     p.add_argument("db", metavar="DB", help="results database written by `crossbar-sim sweep`")
     p.add_argument("--csv", "--out", dest="out", required=True, metavar="PATH", help="CSV file to write")
     p.set_defaults(handler=_cmd_export)
 
+    reference = Parser(add_help=False)
+    reference.add_argument("--metric", default="accuracy.mean",
+                           help="numeric column (default: accuracy.mean)")
+    reference.add_argument("--reference", action="append", default=[], metavar="KEY=VALUE",
+                           help="reference point: swept values (repeatable; default: the sweep's "
+                                "reference, else the first value of its first axis)")
+    p = sub.add_parser("compare", parents=[f["json"], reference], formatter_class=fmt,
+                       help="each point's paired difference from a reference point, with its 95 %% CI",
+                       description="Per point and repeat, METRIC minus its value at the reference point\n"
+                                   "(the point with the reference's axes set), then the mean difference\n"
+                                   "over the repeats with a Student-t 95 % interval (n - 1 degrees of\n"
+                                   "freedom; none for one repeat). In the paired design both sides ran on\n"
+                                   "the same chips, so the interval measures the effect, not the\n"
+                                   "chip-to-chip spread.",
+                       epilog="examples:\n  crossbar-sim compare results/noise.sqlite\n"
+                              "  crossbar-sim compare results/adc.sqlite --reference hardware.adc.bits=8")
+    p.add_argument("db", metavar="DB", help="results database written by `crossbar-sim sweep`")
+    p.set_defaults(handler=_cmd_compare)
+
     p = sub.add_parser("plot", formatter_class=fmt, help="plot sweep results or an energy comparison",
                        description="Plot kinds: metric (vs one swept parameter, mean ± 95 % CI over seeds), "
-                                   "heatmap (two swept parameters), energy (a `run --out` JSON result), "
-                                   "arrays (a config's formed tiles and their IR-drop map).",
+                                   "diff (paired difference from a reference point), heatmap (two swept "
+                                   "parameters), energy (a `run --out` JSON result), arrays (a config's "
+                                   "formed tiles and their IR-drop map). A PNG at 200 dpi; an --out ending "
+                                   "in .svg or .pdf writes that too.",
                        epilog="examples:\n"
                               "  crossbar-sim plot metric results/noise.sqlite --metric accuracy.mean --x x\n"
+                              "  crossbar-sim plot diff results/adc.sqlite --reference hardware.adc.bits=8 "
+                              "--out adc_diff.pdf\n"
                               "  crossbar-sim plot heatmap results/noise.sqlite --metric accuracy.mean "
                               "--x x --y noise.sigma\n"
                               "  crossbar-sim plot energy results/exp.json --out energy.png\n"
@@ -37,8 +61,13 @@ def add_commands(sub: argparse._SubParsersAction, f: dict[str, argparse.Argument
     k = kinds.add_parser("metric", parents=[f["out"]], help="metric against a swept parameter")
     k.add_argument("db", metavar="DB")
     k.add_argument("--metric", required=True, help="dotted metric name, e.g. accuracy.mean")
-    k.add_argument("--x", required=True, help="swept parameter for the x axis")
+    k.add_argument("--x", help="swept parameter for the x axis (default: the sweep's first axis)")
     k.set_defaults(handler=_cmd_plot_metric)
+    k = kinds.add_parser("diff", parents=[f["out"], reference],
+                         help="paired difference from a reference point against a swept parameter")
+    k.add_argument("db", metavar="DB")
+    k.add_argument("--x", help="swept parameter for the x axis (default: the sweep's first axis)")
+    k.set_defaults(handler=_cmd_plot_diff)
     k = kinds.add_parser("heatmap", parents=[f["out"]], help="metric over two swept parameters")
     k.add_argument("db", metavar="DB")
     k.add_argument("--metric", required=True, help="dotted metric name, e.g. accuracy.mean")
@@ -75,7 +104,42 @@ def _plot_out(args: argparse.Namespace, default: str) -> str:
 def _cmd_plot_metric(args: argparse.Namespace) -> int:
     from crossbar_sim.plots.sweep import plot_metric
 
-    print(plot_metric(args.db, args.metric, args.x, _plot_out(args, f"_{args.metric}_vs_{args.x}.png")))
+    out = _plot_out(args, f"_{args.metric}_vs_{args.x or 'first_axis'}.png")
+    print(plot_metric(args.db, args.metric, args.x, out))
+    return 0
+
+
+def _reference(items: list[str]) -> dict[str, Any] | None:
+    """``--reference KEY=VALUE`` flags as overrides (YAML values), None without any."""
+    reference = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError("--reference", item, "must read KEY=VALUE, e.g. hardware.adc.bits=8")
+        reference[key.strip()] = parse_yaml(value, "--reference")
+    return reference or None
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from crossbar_sim.study.sweep.compare import paired_differences
+
+    comparison = paired_differences(args.db, args.metric, _reference(args.reference))
+    if args.json:
+        print(to_json({"metric": comparison.metric, "pairing": comparison.pairing,
+                       "reference": comparison.reference,
+                       "points": [{"params": p.params, "reference": p.reference, "n": p.n, "mean": p.mean,
+                                   "ci95": p.ci95, "shared_seeds": p.shared_seeds,
+                                   "per_repeat": p.per_repeat} for p in comparison.points]}))
+    else:
+        print(comparison.format())
+    return 0
+
+
+def _cmd_plot_diff(args: argparse.Namespace) -> int:
+    from crossbar_sim.plots.sweep import plot_difference
+
+    out = _plot_out(args, f"_{args.metric}_diff.png")
+    print(plot_difference(args.db, out, args.metric, args.x, _reference(args.reference)))
     return 0
 
 

@@ -1,5 +1,6 @@
 """Shared figure helpers: every figure is a ``matplotlib.figure.Figure`` drawn by the Agg canvas (no
-pyplot state, no global backend switch) and written as a PNG through the package's atomic writer."""
+pyplot state, no global backend switch) and written as a PNG through the package's atomic writer (plus
+SVG or PDF when the path asks for it)."""
 
 from __future__ import annotations
 
@@ -12,15 +13,25 @@ from matplotlib.figure import Figure
 
 from crossbar_sim.common.atomic import atomic_output
 
-DPI = 150  # the resolution of every PNG the package writes
+DPI = 150  # the default resolution of the PNGs the package writes
+VECTOR_FORMATS = (".svg", ".pdf")  # suffixes of ``path`` that are written in that format
 
 
-def save_figure(fig: Figure, path: str | os.PathLike[str]) -> Path:
-    """Write ``fig`` as a PNG at ``path`` (parent folders created; the file appears only when complete)."""
+def save_figure(fig: Figure, path: str | os.PathLike[str], dpi: int = DPI) -> Path:
+    """Write ``fig`` as a PNG at ``path`` (parent folders created; the file appears only when complete).
+
+    A ``path`` ending in ``.svg`` or ``.pdf`` is written in that format, with the PNG beside it under
+    the same stem. Returns ``path``.
+    """
     FigureCanvasAgg(fig)
-    with atomic_output(path) as tmp:
-        fig.savefig(tmp, format="png", dpi=DPI)
-    return Path(path)
+    path = Path(path)
+    targets = [(path, "png")]
+    if path.suffix.lower() in VECTOR_FORMATS:
+        targets = [(path, path.suffix.lower()[1:]), (path.with_suffix(".png"), "png")]
+    for target, fmt in targets:
+        with atomic_output(target) as tmp:
+            fig.savefig(tmp, format=fmt, dpi=dpi)
+    return path
 
 
 def plot_array_map(values: np.ndarray, path: str | os.PathLike[str], colorbar_label: str, title: str,

@@ -1,11 +1,18 @@
 """Sweep expansion: a base experiment plus axes over dotted key paths → a deterministic list of points.
 
 ``sweep:`` keys: ``grid`` (Cartesian product of axes), ``zip`` (axes advanced together, equal
-lengths), ``repeats`` (runs per parameter set, each with its own seed), ``seed`` (base seed) and
-``name``. An axis is a list of values or a range ``{start, stop, num, log}``. Each point's identity
-is the canonical JSON of its overrides and repeat index; its seed is the named stream of that identity
-under the base seed (:func:`crossbar_sim.common.seeding.derive_seed`), so results never depend on the
-order of execution or on the worker.
+lengths), ``repeats`` (runs per parameter set), ``seed`` (base seed), ``name``, ``pairing`` and
+``reference``. An axis is a list of values or a range ``{start, stop, num, log}``. Each point's
+identity is the canonical JSON of its overrides and repeat index.
+
+Seeds (:func:`crossbar_sim.common.seeding.derive_seed`, so results never depend on the order of
+execution or on the worker): with ``pairing: paired`` (the default) every point of repeat ``r`` gets
+the seed of the identity without overrides, ``derive_seed(seed, point_identity({}, r))``, so points
+that differ only in keys that do not change forming share the same formed arrays and read-noise
+streams (common random numbers: differences between points are measured on the same chips). With
+``pairing: independent`` each point gets the seed of its own identity, new chips at every point.
+``reference`` (overrides of some axes, default: the first value of the first axis or zip group) names
+the point each point is compared with by :func:`crossbar_sim.study.sweep.compare.paired_differences`.
 """
 
 from __future__ import annotations
@@ -14,11 +21,12 @@ import copy
 import hashlib
 import itertools
 import json
+import math
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 
@@ -65,6 +73,8 @@ class SweepSpec:
     repeats: int = 1
     grid: dict[str, Any] = field(default_factory=dict)
     zip: dict[str, Any] = field(default_factory=dict)
+    pairing: Literal["paired", "independent"] = "paired"
+    reference: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         check_int("seed", self.seed, minimum=0)
@@ -88,13 +98,20 @@ class SweepPoint:
 
 @dataclass(frozen=True)
 class SweepPlan:
-    """Every point of a sweep, in a fixed order."""
+    """Every point of a sweep, in a fixed order.
+
+    ``axes`` lists the zipped keys first (``zipped``), then the grid keys; ``reference`` is the resolved
+    reference overrides (every zipped key set when one is).
+    """
 
     name: str
     runner: Runner
     base_seed: int
     axes: tuple[str, ...]
     points: tuple[SweepPoint, ...]
+    pairing: str = "paired"
+    zipped: tuple[str, ...] = ()
+    reference: dict[str, Any] = field(default_factory=dict)
 
 
 def canonical_json(value: Any) -> str:
@@ -153,15 +170,72 @@ def _combinations(zipped: list[tuple[str, list]], grid: list[tuple[str, list]]) 
     return [{k: v for part in combo for k, v in part.items()} for combo in itertools.product(*factors)]
 
 
+def point_seed(base_seed: int, pairing: str, overrides: Mapping[str, Any], repeat: int) -> int:
+    """The seed of a point: per repeat only (``paired``) or per point identity (``independent``)."""
+    return derive_seed(base_seed, point_identity(overrides if pairing == "independent" else {}, repeat))
+
+
+_MISSING = object()
+
+
+def same_value(a: Any, b: Any) -> bool:
+    """Equal values; numbers to a relative 1e-9 (``0.02`` matches a linspace's 0.020000000000000004)."""
+    def number(v: Any) -> bool:
+        return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+    if number(a) and number(b):
+        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-300)
+    return a == b
+
+
+def resolve_reference(reference: Mapping[str, Any] | None, combos: list[Mapping[str, Any]],
+                      axes: tuple[str, ...], zipped: tuple[str, ...], where: str = "sweep.reference") -> dict:
+    """Reference overrides checked against the swept combinations ``combos`` (in sweep order).
+
+    ``None`` gives the first combination's values of the first axis (or zip group). Every key must be
+    an axis; setting one zipped key sets its partners to the values they take with it.
+    """
+    if not axes:
+        raise ConfigError.problem(where, "the sweep has no axes, so there is no reference point")
+    if reference is None:
+        return {k: combos[0][k] for k in zipped or axes[:1]}
+    if not reference:
+        raise ConfigError(where, reference, "must be a mapping of swept keys to values, e.g. {" +
+                          f"{axes[0]}: {combos[0][axes[0]]!r}" + "}")
+    resolved = {}
+    for key, value in reference.items():
+        if key not in axes:
+            raise ConfigError(f"{where}.{key}", value, "must be a swept key: " + ", ".join(axes))
+        values = [c[key] for c in combos]
+        swept = [v for i, v in enumerate(values) if v not in values[:i]]
+        match = next((v for v in swept if same_value(v, value)), _MISSING)
+        if match is _MISSING:
+            shown = ", ".join(repr(v) for v in swept)
+            raise ConfigError(f"{where}.{key}", value, f"is not a swept value (swept: {shown})")
+        resolved[key] = match
+    if any(k in zipped for k in resolved):
+        given = {k: v for k, v in resolved.items() if k in zipped}
+        combo = next((c for c in combos if all(c[k] == v for k, v in given.items())), None)
+        if combo is None:
+            raise ConfigError(where, given, "these zipped values never occur together in the sweep")
+        resolved.update({k: combo[k] for k in zipped})
+    return {k: resolved[k] for k in axes if k in resolved}
+
+
 def expand_sweep(file: ExperimentFile, seed: int | None = None, name: str | None = None) -> SweepPlan:
     """The points of ``file``'s sweep (one point if it has none); ``seed``/``name`` override the file's."""
     spec = load_dataclass(SweepSpec, file.sweep or {}, "sweep")
     base_seed = spec.seed if seed is None else check_int("--seed", seed, minimum=0)
     runner = file.runner
     zipped, grid = _axes(spec, runner.config_cls)
+    combos = _combinations(zipped, grid)
+    axes = tuple(k for k, _ in zipped) + tuple(k for k, _ in grid)
+    zipped_keys = tuple(k for k, _ in zipped)
+    has_reference = bool(axes) or spec.reference is not None
+    reference = resolve_reference(spec.reference, combos, axes, zipped_keys) if has_reference else {}
     points: list[SweepPoint] = []
     seen: set[str] = set()
-    for overrides in _combinations(zipped, grid):
+    for overrides in combos:
         raw = copy.deepcopy(file.experiment)
         for dotted, value in overrides.items():
             set_dotted(raw, dotted, copy.deepcopy(value), "experiment")
@@ -175,16 +249,15 @@ def expand_sweep(file: ExperimentFile, seed: int | None = None, name: str | None
             if identity in seen:
                 raise ConfigError.problem("sweep", f"the point {canonical_json(overrides)} appears twice")
             seen.add(identity)
-            point_seed = derive_seed(base_seed, identity)
+            seed_of_point = point_seed(base_seed, spec.pairing, overrides, repeat)
             points.append(SweepPoint(
                 overrides=overrides,
                 repeat=repeat,
                 identity=identity,
                 point_id=hashlib.sha256(identity.encode()).hexdigest()[:16],
-                seed=point_seed,
+                seed=seed_of_point,
                 config=config,
-                config_hash=config_hash(runner.name, config, point_seed),
+                config_hash=config_hash(runner.name, config, seed_of_point),
             ))
     plan_name = name or spec.name or Path(file.path).stem or "sweep"
-    axes = tuple(k for k, _ in zipped) + tuple(k for k, _ in grid)
-    return SweepPlan(plan_name, runner, base_seed, axes, tuple(points))
+    return SweepPlan(plan_name, runner, base_seed, axes, tuple(points), spec.pairing, zipped_keys, reference)

@@ -2,7 +2,10 @@
 
 Only the parent process writes, so a kill at any moment leaves each point either fully recorded or
 absent. Finished points are found by point id and config hash; failures are recorded with their error
-text and retried on the next run.
+text and retried on the next run. The nested metrics are stored as JSON and read back as flat columns
+(:meth:`ResultStore.table`, :meth:`ResultStore.to_dataframe`, :func:`export_csv`; see
+:mod:`crossbar_sim.study.sweep.columns`). The sweep's description, including its seed design
+(``pairing``), is in the ``meta`` table.
 """
 
 from __future__ import annotations
@@ -20,7 +23,8 @@ import numpy as np
 
 from crossbar_sim.common.atomic import atomic_output
 from crossbar_sim.common.version import __version__
-from crossbar_sim.study.config import ConfigError
+from crossbar_sim.study.config import ConfigError, dump_dataclass
+from crossbar_sim.study.sweep.columns import PARAM, flatten_columns, ordered_columns
 from crossbar_sim.study.sweep.expand import SweepPlan, SweepPoint
 
 _SCHEMA = """
@@ -42,6 +46,8 @@ CREATE TABLE IF NOT EXISTS points (
 );
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 """
+FIXED = ("point_id", "point_index", "status", "repeat", "seed", "config_hash")  # first columns of a table
+TRAILER = ("run_wall_s", "error", "version", "timestamp")  # last columns (run_wall_s: the point's wall time)
 
 
 def _jsonable(value: Any) -> Any:
@@ -99,12 +105,25 @@ class ResultStore:
         self._conn.close()
 
     def write_plan_meta(self, plan: SweepPlan) -> None:
-        """Record the sweep's name, runner, axes and base seed (used by plots and export)."""
+        """Record the sweep's name, runner, axes, seed design, reference and the typed config of its first
+        point, ``config`` (used by plots and paired differences).
+
+        A database whose stored points were run with the other ``pairing`` is refused: mixing the
+        designs would silently break the paired comparison.
+        """
+        stored = self.meta().get("pairing", "independent")  # databases from before pairing were independent
+        count = self._conn.execute("SELECT COUNT(*) FROM points").fetchone()[0]
+        if count and stored != plan.pairing:
+            raise ConfigError("sweep.pairing", plan.pairing,
+                              f"{self.path} holds {count} point(s) run with pairing: {stored}; set "
+                              f"sweep.pairing: {stored} to resume it, or write to another --db")
         meta = {"name": plan.name, "runner": plan.runner.name, "axes": list(plan.axes),
-                "base_seed": plan.base_seed, "points": len(plan.points)}
+                "zipped": list(plan.zipped), "base_seed": plan.base_seed, "points": len(plan.points),
+                "pairing": plan.pairing, "reference": plan.reference,
+                "config": dump_dataclass(plan.points[0].config) if plan.points else None}
         with self._conn:
             self._conn.executemany("INSERT OR REPLACE INTO meta VALUES (?, ?)",
-                                   [(k, json.dumps(v)) for k, v in meta.items()])
+                                   [(k, to_json(v)) for k, v in meta.items()])
 
     def meta(self) -> dict[str, Any]:
         """The sweep description written by :meth:`write_plan_meta`."""
@@ -144,31 +163,39 @@ class ResultStore:
             out.append(row)
         return out
 
+    def table(self, status: str | None = "ok") -> list[dict[str, Any]]:
+        """Stored points as flat rows: :data:`FIXED` fields, ``param.<key>`` per swept key, every metric
+        flattened to a dotted column (numbers stay numbers), then :data:`TRAILER` fields."""
+        out = []
+        for row in self.rows(status):
+            flat = {k: row[k] for k in FIXED}
+            flat.update({f"{PARAM}{k}": v for k, v in row["params"].items()})
+            flat.update(flatten_columns(row["metrics"] or {}))
+            flat.update({"run_wall_s": row["wall_s"], "error": row["error"], "version": row["version"],
+                         "timestamp": row["timestamp"]})
+            out.append(flat)
+        return out
+
+    def to_dataframe(self, status: str | None = "ok") -> Any:
+        """:meth:`table` as a pandas DataFrame, one row per point (needs the ``pandas`` extra)."""
+        try:
+            import pandas as pd
+        except ImportError:
+            raise ImportError("ResultStore.to_dataframe needs pandas, the optional extra 'pandas': "
+                              "pip install 'crossbar-sim[pandas]'") from None
+        rows = self.table(status)
+        return pd.DataFrame(rows, columns=ordered_columns(rows, FIXED, TRAILER))
+
 
 def export_csv(db_path: str | os.PathLike[str], csv_path: str | os.PathLike[str]) -> int:
-    """Write every stored point as a CSV row (flattened ``param.*`` and metric columns); return the row count.
+    """Write every stored point as a CSV row (the columns of :meth:`ResultStore.table`); return the row count.
 
     The file is written to a temporary name beside ``csv_path`` and renamed when complete.
     """
     with ResultStore(db_path, create=False) as store:
-        rows = store.rows(status=None)
-    fixed = ["point_id", "status", "repeat", "seed", "config_hash"]
-    trailer = ["run_wall_s", "error", "version", "timestamp"]
-    flat, params, metrics = [], set(), set()
-    for row in rows:
-        values = {k: row[k] for k in fixed}
-        row_params = {f"param.{k}": v for k, v in row["params"].items()}
-        row_metrics = flatten(row["metrics"] or {})
-        params.update(row_params)
-        metrics.update(row_metrics)
-        values.update(row_params)
-        values.update(row_metrics)
-        values.update({"run_wall_s": row["wall_s"], "error": row["error"], "version": row["version"],
-                       "timestamp": row["timestamp"]})
-        flat.append(values)
-    columns = fixed + sorted(params) + sorted(metrics) + trailer
+        rows = store.table(status=None)
     with atomic_output(csv_path) as tmp, tmp.open("w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=columns, extrasaction="ignore")
+        writer = csv.DictWriter(handle, fieldnames=ordered_columns(rows, FIXED, TRAILER))
         writer.writeheader()
-        writer.writerows(flat)
-    return len(flat)
+        writer.writerows(rows)
+    return len(rows)

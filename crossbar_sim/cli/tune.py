@@ -1,0 +1,101 @@
+"""`crossbar-sim tune`: choose an experiment's settings on inner-validation accuracy, write them as a file."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shlex
+import sys
+
+from crossbar_sim.cli.common import read_file
+from crossbar_sim.study.config import ConfigError
+
+EPILOG = """\
+examples:
+  crossbar-sim tune experiments/datasets/proteins.yaml --out experiments/datasets/proteins_tuned.yaml
+  crossbar-sim tune exp.yaml --space graph --budget 60 --seeds 100,101,102 --out tuned.yaml
+  crossbar-sim tune exp.yaml --space my_space.yaml --hardware --out tuned.yaml
+
+A space file maps dotted experiment keys to candidate values, with optional budget, seeds and eta:
+
+  space:
+    workload.reservoir.units: [50, 100, 200]
+    workload.weights.recurrent_scale_per_S: [1000, 4000, 16000]
+    workload.readout.kind: [ridge, logistic]
+    workload.readout.ridge: [0.01, 0.1, 1, 10]
+  budget: 30
+  seeds: [100, 101, 102]
+
+Presets: graph (units, iterations, leak rate, poolings, scales, unformed fractions, readout kind,
+standardisation, ridge) and node (units, iterations, scales, unformed fractions, readout hops,
+standardisation, ridge); auto picks one by the protocol. Only validation items of each split are
+scored; the output file bases the input and records the search in its comments.
+"""
+
+
+def add_commands(sub: argparse._SubParsersAction, f: dict[str, argparse.ArgumentParser],
+                 fmt: type[argparse.HelpFormatter]) -> None:
+    """Add this module's subcommands to ``sub`` (``f``: the shared flag parsers)."""
+    p = sub.add_parser("tune", parents=[f["json"], f["quiet"], f["set"]], formatter_class=fmt,
+                       help="choose settings on validation accuracy and write a runnable config",
+                       description="Search a space of experiment keys with successive halving on the "
+                                   "inner-validation accuracy of CONFIG's protocol (test items unused), "
+                                   "then write the best settings as an experiment file that bases CONFIG.",
+                       epilog=EPILOG)
+    p.add_argument("config", metavar="CONFIG", help="experiment YAML file to start from")
+    p.add_argument("--out", required=True, metavar="PATH", help="tuned experiment file to write")
+    p.add_argument("--space", default="auto", metavar="NAME|FILE",
+                   help="a preset (graph, node, auto: by the protocol) or a space YAML file")
+    p.add_argument("--budget", type=int, metavar="N", help="configurations to draw (default: the space's)")
+    p.add_argument("--seeds", metavar="LIST", help="tuning seeds, e.g. 100,101,102 (default 100-104)")
+    p.add_argument("--eta", type=int, metavar="N", help="successive-halving factor (default 3)")
+    p.add_argument("--hardware", action="store_true",
+                   help="score embeddings read through the hardware model (default: software reservoir)")
+    p.set_defaults(handler=_cmd_tune)
+
+
+def _seeds(text: str) -> tuple[int, ...]:
+    seeds: list[int] = []
+    try:
+        for part in text.split(","):
+            lo, dash, hi = part.strip().partition("-")
+            seeds += list(range(int(lo), int(hi) + 1)) if dash else [int(lo)]
+    except ValueError:
+        raise ConfigError("--seeds", text, "must be integers or ranges, e.g. 100,101 or 100-104") from None
+    return tuple(seeds)
+
+
+def _cmd_tune(args: argparse.Namespace) -> int:
+    from dataclasses import replace
+
+    from crossbar_sim.common.atomic import atomic_output
+    from crossbar_sim.study.tune import Tuner, load_space, tuned_document
+
+    file = read_file(args.config, args.overrides)
+    try:
+        base = file.base_config()
+    except ConfigError as exc:
+        raise ConfigError.problem(args.config, str(exc)) from None
+    space = load_space(args.space, base)
+    options = {"budget": args.budget, "eta": args.eta,
+               "seeds": _seeds(args.seeds) if args.seeds else None}
+    space = replace(space, **{k: v for k, v in options.items() if v is not None})
+    progress = None if args.quiet else (lambda line: print(f"tune: {line}", file=sys.stderr, flush=True))
+    tuner = Tuner(file, space, hardware=args.hardware, progress=progress)
+    if tuner.dropped and progress:
+        progress(f"left out (no effect for this experiment): {', '.join(tuner.dropped)}")
+    result = tuner.run()
+    command = shlex.join(["crossbar-sim", "tune", *sys.argv[2:]]) if sys.argv[1:2] == ["tune"] else "tune"
+    text = tuned_document(result, args.config, args.out, args.overrides, base, command)
+    with atomic_output(args.out) as tmp:
+        tmp.write_text(text, encoding="utf-8")
+    if args.json:
+        print(json.dumps({"out": args.out, "chosen": {k: list(v) if isinstance(v, tuple) else v
+                                                      for k, v in result.chosen.items()},
+                          "validation_accuracy": result.best_score, "input_validation_accuracy":
+                          result.base_score, "seeds": list(result.seeds), "evaluations": result.evaluations,
+                          "wall_s": result.wall_s}))
+    else:
+        print(f"tuned {args.config} -> {args.out}: validation accuracy {result.best_score:.4f} "
+              f"(input's settings {result.base_score:.4f}) over seeds {', '.join(map(str, result.seeds))}")
+    return 0
