@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -136,3 +138,22 @@ def test_bad_sweeps_are_config_errors_naming_the_key(sweep: dict, message: str) 
     with pytest.raises(ConfigError) as info:
         plan_of(sweep)
     assert str(info.value).startswith(message) or message in str(info.value)
+
+
+@pytest.mark.parametrize(("sweep", "fragment"), [
+    ({"grid": {"read_voltage_V": [0.1, 0.2], "read_voltage_mV": [100, 200]}},
+     "sweep.grid.read_voltage_mV: sweeps the same quantity as sweep.grid.read_voltage_V"),
+    ({"zip": {"x": [0, 1]}, "grid": {"noise.sigma": [0.1], "y": {"start": 0, "stop": 1, "num": 10**12}}},
+     "num = 1000000000000: must be an integer <= 100000"),
+    ({"repeats": 1000, "grid": {"x": {"start": 0, "stop": 1, "num": 1000}}},
+     "sweep: has 1000000 points (axes × repeats); at most 100000"),
+])
+def test_sweeps_that_cannot_be_meant_are_refused_before_expansion(sweep: dict, fragment: str) -> None:
+    with pytest.raises(ConfigError, match=re.escape(fragment)):
+        expand_sweep(parse_experiment_document({"runner": "toy", "experiment": {}, "sweep": sweep}))
+
+
+def test_an_error_outside_a_sweep_has_no_empty_point_note() -> None:
+    with pytest.raises(ConfigError) as info:
+        expand_sweep(parse_experiment_document({"runner": "toy", "experiment": {"read_voltage_mV": -5}}))
+    assert "in sweep point" not in str(info.value)

@@ -31,6 +31,7 @@ from typing import Any, Literal
 import numpy as np
 
 from crossbar_sim.common.seeding import derive_seed
+from crossbar_sim.common.units import si_key
 from crossbar_sim.study.config import (
     ConfigError,
     ExperimentFile,
@@ -41,6 +42,8 @@ from crossbar_sim.study.config import (
     set_dotted,
 )
 from device_models.errors import ParameterError, check_int
+
+MAX_POINTS = 100_000  # points of one sweep (axes × repeats), checked before anything is expanded
 
 
 @dataclass(frozen=True)
@@ -53,7 +56,7 @@ class RangeSpec:
     log: bool = False
 
     def __post_init__(self) -> None:
-        check_int("num", self.num, minimum=1)
+        check_int("num", self.num, minimum=1, maximum=MAX_POINTS)
         if self.log and not (self.start > 0 and self.stop > 0):
             raise ParameterError("start", self.start if self.start <= 0 else self.stop,
                                  "a log range needs start > 0 and stop > 0")
@@ -154,6 +157,14 @@ def _axes(spec: SweepSpec, config_cls: type) -> tuple[list[tuple[str, list]], li
             except ConfigError as exc:
                 raise ConfigError.problem(where, f"not an experiment key ({exc})") from None
             out[kind].append((dotted, axis_values(values, where)))
+    quantities: dict[str, str] = {}
+    for kind in ("zip", "grid"):
+        for dotted, _ in out[kind]:
+            quantity = ".".join(si_key(part)[0] for part in dotted.split("."))
+            if quantity in quantities:
+                raise ConfigError.problem(f"sweep.{kind}.{dotted}", f"sweeps the same quantity as "
+                                          f"{quantities[quantity]} (one axis per quantity)")
+            quantities[quantity] = f"sweep.{kind}.{dotted}"
     lengths = {len(v) for _, v in out["zip"]}
     if len(lengths) > 1:
         sizes = ", ".join(f"{k}: {len(v)}" for k, v in out["zip"])
@@ -228,6 +239,10 @@ def expand_sweep(file: ExperimentFile, seed: int | None = None, name: str | None
     base_seed = spec.seed if seed is None else check_int("--seed", seed, minimum=0)
     runner = file.runner
     zipped, grid = _axes(spec, runner.config_cls)
+    count = (len(zipped[0][1]) if zipped else 1) * math.prod(len(v) for _, v in grid) * spec.repeats
+    if count > MAX_POINTS:
+        raise ConfigError.problem("sweep", f"has {count} points (axes × repeats); at most {MAX_POINTS} "
+                                  "are allowed in one sweep")
     combos = _combinations(zipped, grid)
     axes = tuple(k for k, _ in zipped) + tuple(k for k, _ in grid)
     zipped_keys = tuple(k for k, _ in zipped)
@@ -242,6 +257,8 @@ def expand_sweep(file: ExperimentFile, seed: int | None = None, name: str | None
         try:
             config = load_dataclass(runner.config_cls, raw, "experiment")
         except ConfigError as exc:
+            if not overrides:
+                raise
             shown = ", ".join(f"{k}={v!r}" for k, v in overrides.items())
             raise exc.annotated(f"in sweep point {shown}") from None
         for repeat in range(spec.repeats):
@@ -259,5 +276,6 @@ def expand_sweep(file: ExperimentFile, seed: int | None = None, name: str | None
                 config=config,
                 config_hash=config_hash(runner.name, config, seed_of_point),
             ))
+    runner.check_effective(list({id(p.config): p.config for p in points}.values()))
     plan_name = name or spec.name or Path(file.path).stem or "sweep"
     return SweepPlan(plan_name, runner, base_seed, axes, tuple(points), spec.pairing, zipped_keys, reference)
