@@ -34,7 +34,8 @@ class _Server:
 
         handler = functools.partial(Handler, directory=str(folder))
         self.httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-        self.thread = threading.Thread(target=self.httpd.serve_forever, daemon=True)
+        self.thread = threading.Thread(target=self.httpd.serve_forever, kwargs={"poll_interval": 0.05},
+                                       daemon=True)
         self.thread.start()
         base = f"http://127.0.0.1:{self.httpd.server_address[1]}"
         self.urls = {"tudataset": base + "/tu/", "planetoid": base + "/planetoid"}
