@@ -12,7 +12,7 @@ ifneq ($(wildcard ../shared/paper_data),)
 export CROSSBAR_SIM_PAPER_DATA ?= $(abspath ../shared/paper_data)
 endif
 
-.PHONY: demo test test-slow test-floors bench lint venv clean
+.PHONY: demo test test-slow test-floors bench bench-full lint notebooks fixtures venv clean
 
 venv: $(STAMP)
 
@@ -42,6 +42,16 @@ test-floors:
 
 bench: $(STAMP)
 	$(PY) -m benchmarks
+
+bench-full: $(STAMP)
+	CROSSBAR_SIM_BENCH_FULL=1 $(PY) -m benchmarks
+
+fixtures: $(STAMP)
+	$(PY) tools/make_ngspice_fixtures.py
+
+# Store the notebooks executed, with their outputs and figures (tests re-execute them).
+notebooks: $(STAMP)
+	$(PY) tools/execute_notebooks.py
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

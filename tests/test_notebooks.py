@@ -1,5 +1,6 @@
-"""The notebooks run top to bottom (nbclient, the current environment's python3 kernel) in a temporary
-directory, and print the numbers they are about."""
+"""The notebooks are stored executed with their figures (``make notebooks``), and run again here top to
+bottom (nbclient, the current environment's python3 kernel) in a temporary directory, printing the
+numbers they are about."""
 
 from __future__ import annotations
 
@@ -16,7 +17,10 @@ NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
 def _run(name: str, workdir: Path) -> str:
     """Execute ``notebooks/<name>.ipynb`` in ``workdir``; return its concatenated text output."""
     book = nbformat.read(NOTEBOOKS / f"{name}.ipynb", as_version=4)
-    assert all(not c.get("outputs") for c in book.cells if c.cell_type == "code"), "stored with outputs"
+    code = [c for c in book.cells if c.cell_type == "code"]
+    assert all(c.get("execution_count") for c in code), "store it executed: make notebooks"
+    assert any(o.get("output_type") == "display_data" and "image/png" in o.get("data", {})
+               for c in code for o in c.get("outputs", [])), "stored without its figures"
     NotebookClient(book, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(workdir)}}
                    ).execute()
     return "".join(o.get("text", "") for c in book.cells if c.cell_type == "code" for o in c.outputs)
