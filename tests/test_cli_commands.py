@@ -116,3 +116,41 @@ def test_plot_arrays_writes_tiles_and_ir_drop_map(tmp_path, capsys, datasets_dir
     config = Path(__file__).resolve().parent.parent / "experiments" / "paper" / "mutag.yaml"
     assert main(["plot", "arrays", str(config), "--out", str(tmp_path / "wh")]) == 0
     assert sorted(p.name for p in tmp_path.iterdir()) == ["wh_ir_drop.png", "wh_tiles.png"]
+
+
+def _strict_json(text: str) -> object:
+    """``text`` parsed as standard JSON: NaN and Infinity (Python's extensions) are refused."""
+    def refuse(constant: str) -> None:
+        raise AssertionError(f"not standard JSON: {constant}")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+@pytest.mark.filterwarnings("ignore:overflow encountered:RuntimeWarning",
+                            "ignore:invalid value encountered:RuntimeWarning")
+def test_json_outputs_write_null_for_nan_and_infinity(workdir: Path,
+                                                      capsys: pytest.CaptureFixture[str]) -> None:
+    huge = "runner: toy\nexperiment: {noise: {sigma: 1.0e308}}\nsweep: {repeats: 2, grid: {x: [0.0, 1.0]}}\n"
+    (workdir / "huge.yaml").write_text(huge)  # the draws overflow to ±inf: the accuracy is NaN
+    assert main(["run", "huge.yaml", "--json", "--out", "run.json"]) == 0
+    printed = _strict_json(capsys.readouterr().out)
+    assert printed == _strict_json((workdir / "run.json").read_text())
+    assert printed["accuracy"] == {"mean": None, "std": None}
+    assert main(["sweep", "huge.yaml", "--quiet", "--json"]) == 0
+    _strict_json(capsys.readouterr().out)
+    assert main(["compare", "results/huge.sqlite", "--metric", "energy.analog_J", "--json"]) == 0
+    _strict_json(capsys.readouterr().out)
+    assert main(["validate", "huge.yaml", "--json"]) == 0 and main(["keys", "--json"]) == 0
+    for line in capsys.readouterr().out.splitlines():
+        _strict_json(line)
+
+
+def test_run_without_baseline_writes_null_baseline(tmp_path: Path, capsys: pytest.CaptureFixture[str],
+                                                   datasets_dir: Path) -> None:
+    config = tmp_path / "mutag.yaml"
+    config.write_text("experiment:\n  workload: {dataset: MUTAG, baseline: false, reservoir: {units: 20}}\n")
+    out = tmp_path / "result.json"
+    assert main(["run", str(config), "--json", "--out", str(out), "--quiet"]) == 0
+    printed = _strict_json(capsys.readouterr().out)
+    assert printed == _strict_json(out.read_text())
+    assert printed["baseline_accuracy"]["mean"] is None and printed["accuracy"]["mean"] > 0.5

@@ -2,14 +2,21 @@
 
 from __future__ import annotations
 
+import errno
 import os
+import re
+import sqlite3
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
 from crossbar_sim.cli import main
+from crossbar_sim.esgnn.datasets.errors import DatasetError, DownloadError
+from crossbar_sim.study.config import ConfigError
+from device_models.errors import ParameterError
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -241,3 +248,104 @@ def test_errors_through_a_real_process(prefix: list[str], case: str, tmp_path: P
     assert proc.stdout == ""
     _assert_one_line_error(proc.stderr, fragment)
     assert _files(tmp_path) == before
+
+
+@pytest.mark.parametrize(("error", "fragment"), [
+    (ConfigError("a.b", 3, "must be 4"), "a.b = 3: must be 4"),
+    (ParameterError("bits", -1, "must be >= 1"), "bits = -1: must be >= 1"),
+    (DatasetError("MUTAG_A.txt, line 3: expected two ids"), "error: MUTAG_A.txt, line 3: expected two ids"),
+    (DownloadError("https://example.org/x.zip: could not connect (refused)"), "x.zip: could not connect"),
+    (sqlite3.DatabaseError("database disk image is malformed"),
+     "results database: database disk image is malformed"),
+    (sqlite3.OperationalError("database or disk is full"), "results database: database or disk is full"),
+    (OSError(errno.ENOSPC, "No space left on device", "out.csv"), "out.csv: No space left on device"),
+    (OSError(errno.EXDEV, "Invalid cross-device link", ".r.tmp", None, "r.csv"),
+     ".r.tmp -> r.csv: Invalid cross-device link"),
+    (PermissionError(errno.EACCES, "Permission denied"), "error: Permission denied"),
+    (OSError("the device went away"), "error: the device went away"),
+    (OSError(), "error: OSError"),
+    (UnicodeDecodeError("utf-8", b"ab\xff", 2, 3, "invalid start byte"),
+     "cannot decode text as utf-8 (byte 2: invalid start byte)"),
+    (MemoryError(), "out of memory; make the experiment smaller"),
+    (ConfigError.problem("p.yaml", "two\nlines\r\n"), "p.yaml: two lines"),
+])
+def test_every_expected_error_class_is_one_line_and_exit_2(error: BaseException, fragment: str,
+                                                          monkeypatch: pytest.MonkeyPatch,
+                                                          capsys: pytest.CaptureFixture[str]) -> None:
+    from crossbar_sim.cli import experiments
+
+    def fail(args: object) -> int:
+        raise error
+
+    monkeypatch.setattr(experiments, "_cmd_validate", fail)
+    code, err = _run(["validate", "whatever.yaml"], capsys)
+    assert code == 2
+    _assert_one_line_error(err, fragment)
+
+
+def test_running_out_of_memory_in_a_run_is_one_line(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                                                    capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "s.yaml").write_text(f"runner: toy\nexperiment: {{noise: {{samples: {2**40}}}}}\n")
+    code, err = _run(["run", "s.yaml", "--out", "r.json"], capsys)  # numpy cannot allocate 8 TB of draws
+    assert code == 2
+    _assert_one_line_error(err, "out of memory")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["s.yaml"]
+
+
+# ------------------------------------------------------------------ the memory estimate
+
+MUTAG = str(REPO / "experiments" / "paper" / "mutag.yaml")
+
+
+@pytest.mark.parametrize("command", ["validate", "run", "sweep"])
+def test_a_run_too_large_for_memory_is_refused_at_once(command: str, datasets_dir: Path, tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch,
+                                                       capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CROSSBAR_SIM_MEMORY_LIMIT_GB", raising=False)
+    assert main(["validate", MUTAG]) == 0  # imports and caches warm: what is timed is the check
+    capsys.readouterr()
+    start = time.perf_counter()
+    code, err = _run([command, MUTAG, "--set", "workload.reservoir.units=200000"], capsys)
+    assert time.perf_counter() - start < 0.5
+    assert code == 2
+    _assert_one_line_error(err, "experiment.workload.reservoir.units = 200000: the run needs about ")
+    pattern = (r"needs about [\d,.]+ GB of memory, more than the limit of [\d.]+ GB \(80 % of the [\d.]+ GB "
+               r"of physical memory; \$CROSSBAR_SIM_MEMORY_LIMIT_GB sets it\): reservoir arrays [\d,]+ GB "
+               r"\(driven by workload.reservoir.units, hardware.mapping.mode\)")
+    assert re.search(pattern, err), err
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_memory_limit_comes_from_the_environment(datasets_dir: Path, tmp_path: Path,
+                                                     monkeypatch: pytest.MonkeyPatch,
+                                                     capsys: pytest.CaptureFixture[str]) -> None:
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("CROSSBAR_SIM_MEMORY_LIMIT_GB", "0.2")
+    code, err = _run(["validate", MUTAG, "--set", "workload.reservoir.units=400"], capsys)
+    assert code == 2
+    _assert_one_line_error(err, "experiment.workload.reservoir.units = 400: the run needs about ")
+    assert re.search(r"needs about [\d.]+ MB of memory, more than the limit of 200 MB "
+                     r"\(\$CROSSBAR_SIM_MEMORY_LIMIT_GB\): ADC calibration currents [\d.]+ MB \(driven by "
+                     r"workload.reservoir.units, hardware.input.bits", err), err
+    monkeypatch.setenv("CROSSBAR_SIM_MEMORY_LIMIT_GB", "1")
+    assert main(["validate", MUTAG, "--set", "workload.reservoir.units=400"]) == 0
+    for bad in ("lots", "-1", "nan", "0"):
+        monkeypatch.setenv("CROSSBAR_SIM_MEMORY_LIMIT_GB", bad)
+        code, err = _run(["validate", MUTAG], capsys)
+        assert code == 2
+        _assert_one_line_error(err, f"_LIMIT_GB = '{bad}': must be a number of gigabytes > 0")
+
+
+def test_the_memory_estimate_matches_its_calibration(datasets_dir: Path) -> None:
+    from crossbar_sim.esgnn.datasets.manifest import dataset_folder
+    from crossbar_sim.study.config import read_experiment_file
+    from crossbar_sim.study.preflight import CALIBRATION, dataset_shape, estimate_memory
+
+    for path, sets, measured_mb in CALIBRATION:
+        overrides = [f"experiment.{s}" for s in sets] + ["experiment.repeats=1"]
+        config = read_experiment_file(REPO / path, overrides).base_config()
+        shape = dataset_shape(dataset_folder(config.workload.dataset, config.data_root))
+        estimate = estimate_memory(config, shape).total_bytes / 1e6
+        assert estimate == pytest.approx(measured_mb, rel=0.12), (path, sets)

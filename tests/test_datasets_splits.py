@@ -1,8 +1,10 @@
-"""Paper folds, stratified k-fold, and datasets built from networkx graphs or sparse matrices."""
+"""Paper folds, fold files, stratified k-fold and validation subsets, random node splits, and datasets
+built from networkx graphs or sparse matrices."""
 
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import networkx as nx
@@ -14,10 +16,12 @@ from crossbar_sim.esgnn.datasets import (
     DatasetError,
     graphs_from_adjacency,
     graphs_from_networkx,
+    load_folds_file,
     load_paper_folds,
     load_tudataset,
     stratified_kfold,
 )
+from crossbar_sim.esgnn.datasets.splits import random_node_split, stratified_subset
 from device_models.errors import ParameterError
 
 
@@ -105,3 +109,79 @@ def test_graphs_from_adjacency() -> None:
         graphs_from_adjacency(blocks, [0, 1], node_features=np.ones((2, 1)))
     with pytest.raises(ParameterError, match="must be finite; node 2 holds NaN or infinity"):
         graphs_from_adjacency(blocks, [0, 1], node_features=np.array([[0.0], [1.0], [np.nan]]))
+
+
+def _mutag_copy(tmp_path: Path, datasets_dir: Path) -> Path:
+    folder = tmp_path / "MUTAG"
+    shutil.copytree(datasets_dir / "MUTAG", folder)
+    return folder
+
+
+def test_dgcnn_fold_folder_loads(datasets_dir: Path) -> None:
+    folds = load_folds_file("COLLAB", "dgcnn_format/10fold_idx", 5000, datasets_dir)
+    assert len(folds) == 10
+    for train, test in folds:
+        assert (train.size, test.size) == (4500, 500)
+        assert np.array_equal(np.sort(np.concatenate([train, test])), np.arange(5000))
+    assert np.unique(np.concatenate([test for _, test in folds])).size == 5000
+    assert folds[0][1][:3].tolist() == [2411, 3126, 172]  # the file's order is kept
+
+
+def test_json_folds_as_test_lists_or_objects(tmp_path: Path, datasets_dir: Path) -> None:
+    folder = _mutag_copy(tmp_path, datasets_dir)
+    (folder / "two.json").write_text(json.dumps([list(range(0, 94)), list(range(94, 188))]))
+    folds = load_folds_file("MUTAG", "two.json", 188, tmp_path)
+    assert [t.size for _, t in folds] == [94, 94]
+    np.testing.assert_array_equal(folds[0][0], np.arange(94, 188))
+    paper = load_folds_file("MUTAG", "paper_folds.json", 188, tmp_path)  # {train, test} objects
+    np.testing.assert_array_equal(paper[3][1], load_paper_folds(tmp_path)[3]["test"])
+
+
+@pytest.mark.parametrize(("content", "message"), [
+    ([[0, 1], [1, 200]], r"fold entry 1: test id 200 outside 0..187"),
+    ([[0, 0, 1]], r"fold entry 0: test ids repeat"),
+    ([{"train": [0, 1], "test": [1, 2]}], "fold entry 0: train and test share ids"),
+    ([[0, 1.5]], r"fold entry 0: 'test' is not a list of integer ids"),
+    ({"test": [0]}, "expected a non-empty list"),
+])
+def test_json_folds_malformed(tmp_path: Path, datasets_dir: Path, content, message: str) -> None:
+    folder = _mutag_copy(tmp_path, datasets_dir)
+    (folder / "bad.json").write_text(json.dumps(content))
+    with pytest.raises(DatasetError, match=message):
+        load_folds_file("MUTAG", "bad.json", 188, tmp_path)
+
+
+def test_fold_files_stay_inside_the_dataset_folder(tmp_path: Path, datasets_dir: Path) -> None:
+    _mutag_copy(tmp_path, datasets_dir)
+    (tmp_path / "outside.json").write_text("[[0]]")
+    with pytest.raises(DatasetError, match="must lie inside the dataset folder"):
+        load_folds_file("MUTAG", "../outside.json", 188, tmp_path)
+    with pytest.raises(FileNotFoundError, match="no such folds file"):
+        load_folds_file("MUTAG", "missing.json", 188, tmp_path)
+    (tmp_path / "MUTAG" / "folds").mkdir()
+    (tmp_path / "MUTAG" / "folds" / "train_idx-1.txt").write_text("0\n1\n")
+    with pytest.raises(DatasetError, match="test_idx-1.txt: missing"):
+        load_folds_file("MUTAG", "folds", 188, tmp_path)
+
+
+def test_stratified_subset_keeps_class_shares() -> None:
+    labels = np.array([0] * 60 + [1] * 30 + [2] * 1)
+    items = np.arange(91)
+    subset = stratified_subset(labels, items, 0.1, np.random.default_rng(0))
+    assert np.bincount(labels[subset], minlength=3).tolist() == [6, 3, 0]  # a lone item stays in training
+    again = stratified_subset(labels, items, 0.1, np.random.default_rng(0))
+    np.testing.assert_array_equal(subset, again)
+    assert not np.array_equal(subset, stratified_subset(labels, items, 0.1, np.random.default_rng(1)))
+    part = stratified_subset(labels, items[::2], 0.5, np.random.default_rng(0))
+    assert set(part) <= set(items[::2])
+
+
+def test_random_node_split_uses_labelled_nodes_only() -> None:
+    labels = np.array([0] * 50 + [1] * 50 + [-1] * 20)
+    split = random_node_split(labels, 5, 20, 30, np.random.default_rng(3))
+    assert np.bincount(labels[split["train"]]).tolist() == [5, 5]
+    assert (split["val"].size, split["test"].size) == (20, 30)
+    every = np.concatenate(list(split.values()))
+    assert np.unique(every).size == every.size and np.all(labels[every] >= 0)
+    with pytest.raises(ParameterError, match="val_size"):
+        random_node_split(labels, 5, 80, 30, np.random.default_rng(3))

@@ -11,7 +11,7 @@ from crossbar_sim.analog.hardware import HardwareConfig
 from crossbar_sim.esgnn.datasets import graphs_from_adjacency
 from crossbar_sim.esgnn.reservoir import ReservoirConfig
 from crossbar_sim.esgnn.runner import WeightsConfig, WorkloadConfig, build_reservoir
-from crossbar_sim.esgnn.tasks import graph_splits
+from crossbar_sim.esgnn.tasks import SplitPlan, graph_splits
 from crossbar_sim.mapping.config import MappingConfig
 from crossbar_sim.study.experiment import EnergyConfig, ExperimentConfig, run_experiment
 from device_models import RRAMDeviceModel
@@ -71,6 +71,11 @@ def test_same_seed_same_numbers_other_seed_other_arrays(config: ExperimentConfig
     (lambda: ReservoirConfig(poolings=("sum", "median")), "poolings"),
     (lambda: WorkloadConfig(protocol="leave_one_out"), "protocol"),
     (lambda: WeightsConfig(input_scale_per_S=0.0), "input_scale_per_S"),
+    (lambda: ReservoirConfig(bias_input="row"), "bias_input"),
+    (lambda: WorkloadConfig(validation_fraction=1.0), "validation_fraction"),
+    (lambda: WorkloadConfig(protocol="folds_file"), "folds_file"),
+    (lambda: WorkloadConfig(node_attributes="scale"), "node_attributes"),
+    (lambda: WorkloadConfig(dataset="Cora", protocol="random", val_size=0), "val_size"),
 ])
 def test_bad_workload_values_name_the_key(make, key: str) -> None:
     with pytest.raises(ParameterError) as info:
@@ -78,15 +83,16 @@ def test_bad_workload_values_name_the_key(make, key: str) -> None:
     assert info.value.name == key
 
 
-def test_paper_folds_only_for_mutag(rng: np.random.Generator) -> None:
+def test_paper_folds_only_for_mutag() -> None:
     collab_like = graphs_from_adjacency([np.ones((3, 3))] * 4, [0, 1, 0, 1], name="COLLAB")
     with pytest.raises(ParameterError) as info:
-        graph_splits(collab_like, "paper_folds", 10, rng)
+        graph_splits(collab_like, SplitPlan("paper_folds"), 0)
     assert info.value.name == "protocol" and "MUTAG" in str(info.value)
 
 
 @pytest.mark.parametrize(("dataset", "protocol"), [("COLLAB", "paper_folds"), ("Cora", "stratified_kfold"),
-                                                     ("MUTAG", "complete")])
+                                                     ("MUTAG", "complete"), ("MUTAG", "random"),
+                                                     ("Cora", "folds_file")])
 def test_workload_rejects_protocols_the_dataset_has_not(dataset: str, protocol: str) -> None:
     with pytest.raises(ParameterError) as info:
         WorkloadConfig(dataset=dataset, protocol=protocol)

@@ -11,7 +11,7 @@ from crossbar_sim.esgnn.datasets import NodeDataset, load_dataset
 from crossbar_sim.esgnn.matrices import IdealMatrix
 from crossbar_sim.esgnn.reservoir import ReservoirConfig
 from crossbar_sim.esgnn.runner import WorkloadConfig
-from crossbar_sim.esgnn.tasks import ReadoutConfig, node_features_for_readout, node_split
+from crossbar_sim.esgnn.tasks import ReadoutConfig, SplitPlan, node_features_for_readout, node_splits
 from crossbar_sim.study.experiment import ExperimentConfig, run_experiment
 
 
@@ -32,7 +32,7 @@ def test_readout_features_shape(cora: NodeDataset, rng: np.random.Generator) -> 
 
 
 def test_complete_split(cora: NodeDataset) -> None:
-    split = node_split(cora, "complete")
+    [split] = node_splits(cora, SplitPlan("complete"), seed=0)
     assert (len(split.train), len(split.val), len(split.test)) == (1708, 500, 500)
     np.testing.assert_array_equal(split.train, np.arange(1708))
     np.testing.assert_array_equal(split.val, np.arange(1708, 2208))

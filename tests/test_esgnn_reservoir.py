@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -13,9 +14,10 @@ from crossbar_sim.analog.hardware import HardwareConfig
 from crossbar_sim.analog.matrix import AnalogMatrix
 from crossbar_sim.esgnn.datasets import GraphDataset, graphs_from_adjacency, load_dataset
 from crossbar_sim.esgnn.matrices import IdealMatrix
-from crossbar_sim.esgnn.reservoir import ReservoirConfig
+from crossbar_sim.esgnn.reservoir import ReservoirConfig, project_inputs
 from crossbar_sim.esgnn.tasks import graph_states_and_embeddings
 from crossbar_sim.mapping.config import MappingConfig
+from crossbar_sim.periphery.config import InputConfig
 from device_models import RRAMDeviceModel
 
 
@@ -111,3 +113,47 @@ def test_ideal_hardware_equals_float64(mutag: GraphDataset, mode: str) -> None:
     ideal = graph_states_and_embeddings(mutag, *(IdealMatrix(m.weights) for m in arrays), config)
     assert np.max(np.abs(ideal[:, :-1])) > 0.1  # a real signal, not all ReLU zeros
     np.testing.assert_allclose(analog, ideal, rtol=1e-9, atol=1e-9 * np.max(np.abs(ideal)))
+
+
+def test_every_step_readout_pools_each_update(mutag: GraphDataset, rng: np.random.Generator) -> None:
+    last = ReservoirConfig(units=8, iterations=3)
+    every = ReservoirConfig(units=8, iterations=3, readout_steps="all", poolings=("sum", "max"))
+    w_in, w_rec = _random_weights(rng, 8, mutag.node_features.shape[1] + 1)
+    ops = IdealMatrix(w_in), IdealMatrix(w_rec)
+    all_steps = graph_states_and_embeddings(mutag, *ops, every)
+    assert all_steps.shape == (188, 8 * 2 * 3 + 1)
+    for t in range(1, 4):
+        step = graph_states_and_embeddings(mutag, *ops, ReservoirConfig(units=8, iterations=t,
+                                                                        poolings=("sum", "max")))
+        np.testing.assert_allclose(all_steps[:, 16 * (t - 1):16 * t], step[:, :-1], rtol=0, atol=1e-12)
+    np.testing.assert_allclose(all_steps[:, 32:48], graph_states_and_embeddings(
+        mutag, *ops, replace(last, poolings=("sum", "max")))[:, :-1], atol=1e-12)
+
+
+def _bit_serial(mode: str) -> HardwareConfig:
+    ideal = HardwareConfig.ideal(MappingConfig(mode=mode))
+    return replace(ideal, input=InputConfig(mode="bit_serial", bits=4))
+
+
+@pytest.mark.parametrize("mode", ["offset", "differential"])
+def test_digital_bias_keeps_small_features_that_the_bias_in_the_vector_drowns(mode: str) -> None:
+    """Row-normalised bag of words (≈ 1/32 per word) next to a bias of 1: with the bias inside each
+    vector's min–max scale every word rounds to code 0 at 4 bits; held apart, the words use all 16 codes."""
+    rng = np.random.default_rng(4)
+    words = np.zeros((200, 64))
+    words[np.arange(200)[:, None], np.argsort(rng.random((200, 64)), axis=1)[:, :40]] = 1.0  # 40 words each
+    features = words / words.sum(axis=1, keepdims=True)
+    matrix = AnalogMatrix.random(30, 65, _bit_serial(mode), RRAMDeviceModel(), 5000.0, rng)
+    exact = features @ matrix.weights[:, :-1].T + matrix.weights[:, -1]
+    projections = {}
+    for bias_input in ("digital", "in_vector"):
+        config = ReservoirConfig(units=30, bias_input=bias_input)
+        projections[bias_input] = project_inputs(features, matrix, config)
+        # the software reservoir gives the exact product either way
+        np.testing.assert_allclose(project_inputs(features, IdealMatrix(matrix.weights), config), exact,
+                                   rtol=1e-12, atol=1e-12)
+    signal = exact - matrix.weights[:, -1]
+    lost = projections["in_vector"] - matrix.weights[:, -1]
+    kept = projections["digital"] - matrix.weights[:, -1]
+    assert np.max(np.abs(lost)) < 1e-9 * np.max(np.abs(exact))  # nothing of the words reached the array
+    assert np.linalg.norm(kept - signal) < 0.05 * np.linalg.norm(signal)  # 4-bit rounding of the words only

@@ -171,3 +171,13 @@ def test_config_validation() -> None:
         ReadNoiseConfig(relative_sigma=-0.1)
     with pytest.raises(ParameterError, match="HardwareConfig.adc"):
         HardwareConfig(adc=InputConfig())
+
+
+def test_calibration_without_current_keeps_the_worst_case_range(rng: np.random.Generator) -> None:
+    """All-zero calibration inputs leave no current: the range falls back to the worst case, not 1e-18 A."""
+    w = rng.standard_normal((4, 6))
+    calibrated = AnalogMatrix.from_weights(w, _hw(ADCConfig(bits=8, range_mode="calibrated"),
+                                                  InputConfig("bit_serial", 4)), rng)
+    worst = AnalogMatrix.from_weights(w, _hw(ADCConfig(bits=8, range_mode="tile_max"),
+                                             InputConfig("bit_serial", 4)), rng)
+    np.testing.assert_allclose(calibrated.calibrate(np.zeros((6, 10))), worst.adc_full_scale_A, rtol=1e-12)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import csv
+import json
 import os
 import random
 import signal
@@ -15,7 +16,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from crossbar_sim.study.config import read_experiment_file
+from crossbar_sim.study.config import ConfigError, read_experiment_file
 from crossbar_sim.study.sweep import ResultStore, expand_sweep, export_csv, run_sweep
 
 REPO = Path(__file__).resolve().parent.parent
@@ -58,14 +59,62 @@ def test_failures_are_recorded_and_retried_and_finished_points_skipped(tmp_path:
     assert {r["status"] for r in table} == {"ok"}
 
 
-def test_changing_the_base_config_reruns_points(tmp_path: Path) -> None:
+def _db_state(db: Path) -> tuple:
+    with sqlite3.connect(f"{db.as_uri()}?mode=ro", uri=True) as conn:
+        return (conn.execute("SELECT * FROM points ORDER BY point_id").fetchall(),
+                conn.execute("SELECT * FROM meta ORDER BY key").fetchall())
+
+
+def test_another_sweep_or_a_changed_base_config_is_refused_unless_appended(tmp_path: Path) -> None:
     db = tmp_path / "r.sqlite"
-    one = write_sweep(tmp_path / "a.yaml", {"y": 0.0}, {"grid": {"x": [0.0, 1.0]}})
-    two = write_sweep(tmp_path / "b.yaml", {"y": 0.5}, {"grid": {"x": [0.0, 1.0]}})
+    one = write_sweep(tmp_path / "a.yaml", {"y": 0.0}, {"name": "s", "grid": {"x": [0.0, 1.0]}})
+    two = write_sweep(tmp_path / "b.yaml", {"y": 0.5}, {"name": "s", "grid": {"x": [0.0, 1.0]}})
+    other = write_sweep(tmp_path / "c.yaml", {"y": 0.0}, {"grid": {"x": [0.0, 1.0], "y": [2.0]}})
     run_sweep(expand_sweep(read_experiment_file(one)), db, quiet=True)
-    summary = run_sweep(expand_sweep(read_experiment_file(two)), db, quiet=True)
-    assert (summary.skipped, summary.ok) == (0, 2)
+    before = _db_state(db)
+    with pytest.raises(ConfigError, match=r"r.sqlite: holds 2 point\(s\) of another sweep \(name 's', "
+                                          r"axes x\); this sweep \(name 's', axes x\) differs in its base "
+                                          r"config \(y\); pass --append"):
+        run_sweep(expand_sweep(read_experiment_file(two)), db, quiet=True)
+    with pytest.raises(ConfigError, match=r"\(name 'c', axes x, y\) differs in its name, swept keys;"):
+        run_sweep(expand_sweep(read_experiment_file(other)), db, quiet=True)
+    assert _db_state(db) == before  # refused before anything was written
+    summary = run_sweep(expand_sweep(read_experiment_file(two)), db, quiet=True, append=True)
+    assert (summary.skipped, summary.ok) == (0, 2)  # the same swept values: rerun in place
     assert len(metrics_by_point(db)) == 2
+    assert run_sweep(expand_sweep(read_experiment_file(two)), db, quiet=True).skipped == 2  # now resumable
+    assert run_sweep(expand_sweep(read_experiment_file(one)), db, quiet=True).ok == 2  # and so is the first
+
+
+def test_keys_added_by_a_new_version_resume_and_older_databases_are_checked_too(tmp_path: Path) -> None:
+    db = tmp_path / "r.sqlite"
+    plan = expand_sweep(read_experiment_file(write_sweep(tmp_path / "s.yaml", {"y": 0.0},
+                                                         {"grid": {"x": [0.0, 1.0]}})))
+    run_sweep(plan, db, quiet=True)
+    with sqlite3.connect(db) as conn:  # as an older version wrote it: no key `shape`, no definitions
+        config = json.loads(conn.execute("SELECT value FROM meta WHERE key = 'config'").fetchone()[0])
+        del config["shape"]
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'config'", (json.dumps(config),))
+        conn.execute("DELETE FROM meta WHERE key = 'definitions'")
+    conn.close()
+    assert run_sweep(plan, db, quiet=True).skipped == 2
+    with sqlite3.connect(db) as conn:
+        conn.execute("DELETE FROM meta WHERE key = 'definitions'")
+    conn.close()
+    changed = expand_sweep(read_experiment_file(write_sweep(tmp_path / "s.yaml", {"y": 0.5},
+                                                            {"grid": {"x": [0.0, 1.0]}})))
+    with pytest.raises(ConfigError, match=r"differs in its base config \(y\)"):
+        run_sweep(changed, db, quiet=True)
+
+
+def test_more_values_repeats_or_a_new_seed_resume_the_same_sweep(tmp_path: Path) -> None:
+    db = tmp_path / "r.sqlite"
+    small = write_sweep(tmp_path / "s.yaml", {"y": 0.0}, {"grid": {"x": [0.0, 1.0]}})
+    run_sweep(expand_sweep(read_experiment_file(small)), db, quiet=True)
+    large = write_sweep(tmp_path / "s.yaml", {"y": 0.0}, {"repeats": 2, "grid": {"x": [0.0, 1.0, 2.0]}})
+    summary = run_sweep(expand_sweep(read_experiment_file(large)), db, quiet=True)
+    assert (summary.skipped, summary.ok) == (2, 4)
+    assert run_sweep(expand_sweep(read_experiment_file(large), seed=9), db, quiet=True).ok == 6
 
 
 def test_serial_processes_and_dask_give_identical_numbers(tmp_path: Path) -> None:
@@ -132,6 +181,61 @@ def test_sigkill_at_random_moments_then_resume_matches_uninterrupted_run(tmp_pat
     with sqlite3.connect(db) as conn:
         assert conn.execute("SELECT COUNT(*), COUNT(DISTINCT point_id) FROM points").fetchone() == (24, 24)
     assert metrics_by_point(db) == metrics_by_point(reference)
+
+
+def _parents() -> dict[int, int]:
+    """PID -> parent PID of every live (not zombie) process, from /proc."""
+    out = {}
+    for entry in Path("/proc").iterdir():
+        try:
+            stat = (entry / "stat").read_text() if entry.name.isdigit() else ""
+        except OSError:
+            continue
+        if stat:
+            state, ppid = stat[stat.rindex(")") + 2:].split()[:2]
+            if state != "Z":
+                out[int(entry.name)] = int(ppid)
+    return out
+
+
+def _descendants(pid: int, parents: dict[int, int]) -> set[int]:
+    found: set[int] = set()
+    while True:
+        more = {p for p, parent in parents.items() if parent == pid or parent in found} - found
+        if not more:
+            return found
+        found |= more
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads the process tree from /proc")
+def test_sigkill_of_the_sweep_process_alone_ends_its_workers_and_forkserver(tmp_path: Path) -> None:
+    spec = write_sweep(tmp_path / "slow.yaml", {"work_s": 60.0}, {"grid": {"x": [0.0, 0.1, 0.2, 0.3]}})
+    command = [sys.executable, "-m", "crossbar_sim", "sweep", str(spec), "--workers", "2", "--quiet",
+               "--db", str(tmp_path / "r.sqlite")]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")])}
+    proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    family: set[int] = set()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and proc.poll() is None:
+            parents = _parents()
+            family |= _descendants(proc.pid, parents)
+            if sum(parents.get(p) in family for p in family) >= 2:  # two workers forked by the forkserver
+                break
+            time.sleep(0.05)
+        assert proc.poll() is None and len(family) >= 3, family
+        proc.send_signal(signal.SIGKILL)  # the sweep's process alone: its children get no signal
+        start = time.monotonic()
+        proc.communicate(timeout=10)  # returns once no process holds its stdout and stderr
+        while family & set(_parents()) and time.monotonic() - start < 10:
+            time.sleep(0.05)
+        assert family & set(_parents()) == set()
+        assert time.monotonic() - start < 5
+    finally:
+        for pid in family & set(_parents()):
+            os.kill(pid, signal.SIGKILL)
+        proc.kill()
+        proc.communicate()
 
 
 @pytest.mark.parametrize("workers", [0, -1])

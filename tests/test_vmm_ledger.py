@@ -57,6 +57,9 @@ def test_bit_serial_counts(subtraction: str, channels: int, extra_adds: int,
     assert (ev.vectors, ev.read_cycles) == (2, 4)
     assert ev.row_pulses == 20  # 5 active row pulses per row block, 2 column tiles each
     assert ev.cell_reads == 60  # 5 active row pulses per row block × 6 columns
+    assert ev.driven_cells_V2 == pytest.approx(60 * 0.2**2, rel=1e-12)  # each at V_read
+    assert ev.skipped_reads == 0  # every plane of both vectors sets a bit
+    assert (ev.sense_nodes, ev.adcs) == (channels, channels)  # one ADC per sense node (columns_per_adc 1)
     assert ev.dac_conversions == Counter()
     assert ev.adc_conversions == Counter({8: 2 * 2 * channels})
     # 1 pA full scale: every conversion of a G+ current (3 channels per row block) clips when a row of

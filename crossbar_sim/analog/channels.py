@@ -6,6 +6,8 @@ word line carries Σ(G⁺ − G⁻)·V), one sensed line of a pair subtracted di
 has its own ADC; reverse: each word line is converted in the pulse that drives the G⁺ columns and in
 the one that drives the G⁻ columns), or one sensed line of an offset-mapped matrix. A block's channels
 are its outputs in order, the G⁺ channels before the G⁻ ones when pairs are subtracted digitally.
+With analogue tile accumulation (:func:`summed_block`) the blocks' sense nodes are shared: one block
+driven by every logical input, each channel the sum of the same channel of every block.
 Mean channel current: V @ G_eff (exact for ohmic cells, :mod:`crossbar_sim.circuit.irdrop`) with IR
 drop on, else V @ G. Read noise: given the inputs, a channel's current is exactly Gaussian with
 variance Σ_i V_i²·Σ_cells (σ_rel²G² + σ_add²), summed over the cells of its sensed lines; with IR drop
@@ -35,12 +37,13 @@ class ChannelBlock:
     """What the ADCs of one block see: one row per channel, one column per driven logical line.
 
     drive_start, drive_stop: the logical lines driving the block.
-    tile_ids: (channels,) row-major tile index of each channel.
+    tile_ids: (channels,) the ADC group of each channel (whose full scale it uses): the row-major tile
+        index, or with analogue tile accumulation the column of the tile grid.
     mean_S: (channels, driven) effective conductance of the channel, S (signed for analogue pairs).
     var_S2: (channels, driven) variance weights (σ_rel²G² + σ_add²)·f², S².
     nominal_S: (channels, driven) programmed channel conductance, S (ADC ranging).
     power_S: (driven,) Σ G·f² over the cells one driven logical line feeds, S.
-    n_tiles: tiles in the block; sensed_lines: physical sensed lines of the block.
+    n_tiles: tiles each driven line crosses; sensed_lines: physical sensed lines each driven line crosses.
     """
 
     drive_start: int
@@ -109,3 +112,17 @@ def channel_blocks(grid: list[list[OrientedTile]], digital: bool, rel2: float, a
         blocks.append(ChannelBlock(row[0].drive_start, row[0].drive_stop, ids, stack[0], stack[1], stack[2],
                                    power, len(row), sum(t.conductance_S.shape[1] for t in row)))
     return blocks
+
+
+def summed_block(blocks: list[ChannelBlock], first_row: list[OrientedTile]) -> ChannelBlock:
+    """The blocks read with analogue tile accumulation: the sensed lines of the tiles of one column of the
+    grid meet at one current-summing node, so each channel is driven by every logical input and its current
+    (and read-noise variance) is the sum over the blocks. ``first_row`` is the grid's first row of tiles;
+    a channel's ADC group is the grid column of its tile there."""
+    column_of = {t.index: c for c, t in enumerate(first_row)}
+    first = blocks[0]
+    return ChannelBlock(first.drive_start, blocks[-1].drive_stop,
+                        np.array([column_of[int(t)] for t in first.tile_ids]),
+                        np.hstack([b.mean_S for b in blocks]), np.hstack([b.var_S2 for b in blocks]),
+                        np.hstack([b.nominal_S for b in blocks]), np.concatenate([b.power_S for b in blocks]),
+                        first.n_tiles, first.sensed_lines)

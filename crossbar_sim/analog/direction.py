@@ -3,7 +3,8 @@
 A read encodes the inputs as pulses (:mod:`crossbar_sim.periphery.encoders`), senses every block of
 tiles that share driven lines (fast output-space noise in :mod:`crossbar_sim.analog.noisy_read`, or the
 per-cell reference in :mod:`crossbar_sim.analog.reference`, or noise-free), converts each channel with
-its tile's ADC and shift-adds the planes in the fused kernels, then adds the blocks' partial sums and
+its ADC and shift-adds the planes in the fused kernels, then adds the blocks' partial sums (digital tile
+accumulation; with analogue accumulation the blocks share their sense nodes and are read as one) and
 the digital corrections (pairs subtracted digitally, the bit-serial x_min offset, the offset mapping's
 w_min·Σx). Reads with noise or a finite ADC run in float32 (relative error ~1e-7, far below 2 % noise
 and an 8-bit LSB); noise-free reads through an ideal ADC run in float64.
@@ -13,12 +14,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from crossbar_sim.analog.channels import channel_blocks
+from crossbar_sim.analog.channels import channel_blocks, summed_block
 from crossbar_sim.analog.hardware import HardwareConfig
 from crossbar_sim.analog.ledger import TileGeometry
 from crossbar_sim.analog.noisy_read import read_noisy, split_channels
 from crossbar_sim.analog.orientation import OrientedTile
-from crossbar_sim.analog.ranging import calibrated_full_scale, initial_full_scale
+from crossbar_sim.analog.ranging import calibrated_full_scale, initial_full_scale, worst_case_full_scale
 from crossbar_sim.analog.reference import per_cell_currents
 from crossbar_sim.periphery.adc import adc_code_range
 from crossbar_sim.periphery.encoders import EncodedInput, encode_inputs, volts_per_level
@@ -50,24 +51,32 @@ class ReadDirection:
         noise = hw.read_noise
         self.blocks = channel_blocks(grid, self.digital_pairs, noise.relative_sigma**2,
                                      noise.additive_sigma_S**2)
+        self.block_rows = [[row] for row in grid]  # the rows of tiles each block reads
+        stacked = 1
+        if hw.adc.tile_accumulation == "analog" and len(grid) > 1:
+            self.blocks, self.block_rows, stacked = [summed_block(self.blocks, grid[0])], [grid], len(grid)
         flat = [t for row in grid for t in row]
         self.n_tiles = len(flat)
+        self.n_adc_groups = len(grid[0]) if stacked > 1 else self.n_tiles  # ADCs ranged together
         self.geometry = TileGeometry(self.n_tiles, max(t.conductance_S.shape[0] for t in flat),
-                                     max(t.conductance_S.shape[1] for t in flat))
-        signed_inputs = hw.input.mode != "bit_serial"
+                                     max(t.conductance_S.shape[1] for t in flat), stacked,
+                                     hw.adc.columns_per_adc)
+        signed_inputs = self.signed_inputs = hw.input.mode != "bit_serial"
         self.bipolar = (differential and not self.digital_pairs) or signed_inputs
         self.dtype = np.float64 if not noise.enabled and hw.adc.bits is None else np.float32
         volts = volts_per_level(hw.input, hw.array.read_voltage_V)
         self.fast = [split_channels(b, volts, self.dtype) for b in self.blocks]
-        self.full_scale_A = initial_full_scale(self.blocks, self.n_tiles, hw.adc, hw.array.read_voltage_V,
-                                               signed_inputs)
+        self.full_scale_A = initial_full_scale(self.blocks, self.n_adc_groups, hw.adc,
+                                               hw.array.read_voltage_V, signed_inputs)
         self.analog_rowsum = analog_weights.sum(axis=1)
 
     def calibrate(self, x: np.ndarray) -> np.ndarray:
-        """Range every tile's ADC on the noise-free currents of inputs x (n_in, batch); returns (tiles,) A."""
+        """Range every ADC group on the noise-free currents of inputs x (n_in, batch); returns (groups,) A."""
         hw = self.hardware
         enc = encode_inputs(x, hw.input, hw.array.read_voltage_V, np.float64)
-        self.full_scale_A = calibrated_full_scale(self.blocks, self.n_tiles, enc, hw.adc.percentile)
+        groups = self.n_adc_groups
+        worst = worst_case_full_scale(self.blocks, groups, hw.array.read_voltage_V, self.signed_inputs)
+        self.full_scale_A = calibrated_full_scale(self.blocks, groups, enc, hw.adc.percentile, worst)
         return self.full_scale_A.copy()
 
     def read(self, x: np.ndarray, full_scale_A: np.ndarray, rng: np.random.Generator,
@@ -85,7 +94,7 @@ class ReadDirection:
         n_vec = x.shape[1]
         y = np.zeros((self.n_out, n_vec))
         clipped = 0
-        for row, block, (mean_levels, ranges) in zip(self.grid, self.blocks, self.fast, strict=True):
+        for rows, block, (mean_levels, ranges) in zip(self.block_rows, self.blocks, self.fast, strict=True):
             # channels are the outputs in order, so they accumulate straight into y (pairs: G⁺ then G⁻)
             acc = np.zeros((block.tile_ids.size, n_vec)) if self.digital_pairs else y
             lsb = full_scale_A[block.tile_ids] / code_max if quantise else np.ones(block.tile_ids.size)
@@ -97,8 +106,10 @@ class ReadDirection:
             for k, lv in enumerate(levels):
                 args = (quantise, lsb, code_min, code_max, float(enc.plane_weights[k]), vector_scale, acc)
                 if per_cell:
-                    current = per_cell_currents(row, lv * enc.volts_per_level, self.digital_pairs,
-                                                hw.read_noise.model(), rng)
+                    current = sum(per_cell_currents(row, lv[row[0].drive_start - block.drive_start:
+                                                           row[0].drive_stop - block.drive_start]
+                                                    * enc.volts_per_level, self.digital_pairs,
+                                                    hw.read_noise.model(), rng) for row in rows)
                     clipped += sense_accumulate_numpy(current, current[:0], current[:0], False, *args)
                 else:
                     mean = mean_levels @ lv

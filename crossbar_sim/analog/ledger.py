@@ -23,20 +23,32 @@ DIGITAL_OPS = ("mac", "add", "mul", "activation", "compare")
 
 @dataclass(frozen=True)
 class TileGeometry:
-    """How one logical matrix sits on physical tiles (what the latency schedule needs).
+    """How one logical matrix sits on physical tiles and is sensed (what latency and area need).
 
-    ``tiles`` physical arrays work in parallel; each has at most ``rows_per_tile`` driven rows and
-    ``cols_per_tile`` sensed columns (a differential pair counts as two columns).
+    ``tiles`` physical arrays work in parallel; each has at most ``rows_per_tile`` driven lines and
+    ``cols_per_tile`` sensed lines (a differential pair counts as two columns). ``stacked_tiles`` tiles
+    share each sense node (the row tiles of a column block with analogue tile accumulation, else 1);
+    ``columns_per_adc`` sense nodes are multiplexed onto each ADC (converted one after another).
     """
 
     tiles: int
     rows_per_tile: int
     cols_per_tile: int
+    stacked_tiles: int = 1
+    columns_per_adc: int = 1
+
+
+#: fields of :class:`AnalogReadEvents` that describe the matrix rather than count events (not summed)
+_FIXED_FIELDS = ("array", "phase", "geometry", "bit_planes", "sense_nodes", "adcs")
 
 
 @dataclass
 class AnalogReadEvents:
     """Counts from analogue reads of one logical matrix (summed over calls with the same key).
+
+    A *read* is one pulse of one input vector (a bit plane, or the single DAC pass) on every tile of the
+    matrix; a read whose driven lines are all at 0 V is skipped when the schedule says so
+    (``hardware.adc.skip_zero_reads``): it is counted in ``skipped_reads`` and nowhere else.
 
     Attributes:
         array: logical matrix name (e.g. ``"W_H"``).
@@ -44,16 +56,23 @@ class AnalogReadEvents:
         geometry: tiling of the matrix.
         bit_planes: sequential read pulses per input vector (n for n-bit bit-serial, 1 for a DAC).
         vectors: input vectors read.
-        read_cycles: sequential analogue read cycles, ``vectors * bit_planes`` (tiles in parallel).
-        row_pulses: row activations with a non-zero voltage, summed over tiles, vectors and planes.
+        read_cycles: sequential analogue read cycles performed (tiles in parallel), at most
+            ``vectors * bit_planes``.
+        skipped_reads: read cycles skipped because every driven line was at 0 V.
+        row_pulses: driven-line activations with a non-zero voltage, one per tile the line crosses,
+            summed over vectors and planes.
         dac_conversions: multi-level DAC conversions by resolution in bits.
-        cell_reads: cell-pulse events on driven rows.
+        cell_reads: cell-pulse events on driven lines (Σ over row pulses of the cells on the line).
+        driven_cells_V2: Σ over row pulses of V² × the cells on the driven line, in V²; × the line
+            capacitance per cell = the energy drawn charging the driven lines (E = C·V²).
         cell_vi_W: Σ over pulses of Σ over cells of V_cell·I_cell, in watts; × pulse width = joules.
         adc_conversions: conversions by resolution in bits; key 0 means an ideal (unquantised) read.
         adc_clipped: conversions that hit the ADC's full-scale range.
-        shift_adds: digital shift-and-add operations combining bit planes.
+        shift_adds: digital shift-and-add operations combining the converted bit planes.
         digital_adds: other digital additions (partial sums across tiles, offset correction,
             differential subtraction done after the ADC).
+        sense_nodes: sense nodes (TIAs) of the matrix in this direction, one per converted channel.
+        adcs: ADCs of the matrix in this direction (``ceil(sense nodes / columns_per_adc)`` per sense group).
     """
 
     array: str
@@ -62,14 +81,18 @@ class AnalogReadEvents:
     bit_planes: int
     vectors: int = 0
     read_cycles: int = 0
+    skipped_reads: int = 0
     row_pulses: int = 0
     dac_conversions: Counter = field(default_factory=Counter)
     cell_reads: int = 0
+    driven_cells_V2: float = 0.0
     cell_vi_W: float = 0.0
     adc_conversions: Counter = field(default_factory=Counter)
     adc_clipped: int = 0
     shift_adds: int = 0
     digital_adds: int = 0
+    sense_nodes: int = 0
+    adcs: int = 0
 
     def key(self) -> tuple:
         return (self.phase, self.array, self.geometry, self.bit_planes)
@@ -79,13 +102,15 @@ class AnalogReadEvents:
         if other.key() != self.key():
             raise ValueError(f"cannot merge records with keys {self.key()} and {other.key()}")
         for f in fields(self):
-            if f.name in ("array", "phase", "geometry", "bit_planes"):
+            if f.name in _FIXED_FIELDS:
                 continue
             mine, theirs = getattr(self, f.name), getattr(other, f.name)
             if isinstance(mine, Counter):
                 mine.update(theirs)
             else:
                 setattr(self, f.name, mine + theirs)
+        self.sense_nodes = max(self.sense_nodes, other.sense_nodes)
+        self.adcs = max(self.adcs, other.adcs)
 
 
 class EventLedger:

@@ -187,7 +187,8 @@ class AnalogMatrix:
 
     @property
     def adc_full_scale_A(self) -> np.ndarray:
-        """(tiles,) ADC full-scale current per tile for this direction's read, amperes (row-major tiles)."""
+        """ADC full-scale current for this direction's read, amperes: (tiles,) one per tile (row-major), or
+        with analogue tile accumulation (``hardware.adc.tile_accumulation``) one per column of tiles."""
         return self._require_full_scale().copy()
 
     def _require_full_scale(self) -> np.ndarray:

@@ -1,13 +1,16 @@
 """The ``crossbar-sim`` command line: run | sweep | validate | keys | export | compare | plot | info.
 
-Bad input of any kind ends with one line on stderr and exit code 2; outputs are written to a
-temporary file and renamed only on success. Each module adds its subcommands (``add_commands``).
+Bad input of any kind ends with one line on stderr and exit code 2 (bad configuration, parameters,
+datasets, downloads, results databases, files that cannot be read or decoded, too little memory);
+outputs are written to a temporary file and renamed only on success. Each module adds its
+subcommands (``add_commands``).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import sqlite3
 import sys
 
 from crossbar_sim.cli import data, experiments, info, results, tune
@@ -47,6 +50,10 @@ An experiment file has a top-level `experiment:` mapping (the experiment's confi
     zip:                        # advanced together (equal lengths)
       hardware.array.wires.wordline_segment_ohm: [0.5, 1, 2]
       hardware.array.wires.bitline_segment_ohm: [0.5, 1, 2]
+
+A results database belongs to one sweep: another one (other name, runner or swept keys, or a changed
+base config) is refused unless `sweep --append`. validate, run and sweep refuse a run whose estimated
+peak memory exceeds $CROSSBAR_SIM_MEMORY_LIMIT_GB (gigabytes; default 80 % of the physical memory).
 """
 
 
@@ -62,6 +69,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _one_line(text: str) -> str:
+    return " ".join(part.strip() for part in str(text).splitlines() if part.strip())
+
+
+def _os_error(exc: OSError) -> str:
+    """``path: reason`` of an OSError (both paths of a rename), else its message."""
+    paths = [str(p) for p in (exc.filename, exc.filename2) if p is not None]
+    reason = exc.strerror or str(exc) or type(exc).__name__
+    return ": ".join([" -> ".join(paths), reason] if paths else [reason])
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point of ``crossbar-sim``; returns the exit code (2 for bad input)."""
     parser = build_parser()
@@ -71,15 +89,21 @@ def main(argv: list[str] | None = None) -> int:
         return exc.code if isinstance(exc.code, int) else 2
     try:
         return args.handler(args)
-    except (ConfigError, ParameterError, DatasetError) as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
     except BrokenPipeError:  # the reader went away (e.g. `| head`): stop quietly
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
-    except OSError as exc:
-        where = f"{exc.filename}: " if exc.filename else ""
-        print(f"{PROG}: error: {where}{exc.strerror or exc}", file=sys.stderr)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; finished points are saved, run again to resume", file=sys.stderr)
         return 130
+    except (ConfigError, ParameterError, DatasetError) as exc:
+        message = str(exc)
+    except UnicodeDecodeError as exc:
+        message = f"cannot decode text as {exc.encoding} (byte {exc.start}: {exc.reason})"
+    except sqlite3.DatabaseError as exc:
+        message = f"results database: {exc}"
+    except OSError as exc:  # DownloadError and DatasetNotFound included
+        message = _os_error(exc)
+    except MemoryError:
+        message = "out of memory; make the experiment smaller (`crossbar-sim validate` estimates its peak)"
+    print(f"{PROG}: error: {_one_line(message)}", file=sys.stderr)
     return 2

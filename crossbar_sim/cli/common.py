@@ -4,6 +4,7 @@ shared flags, reading an experiment file with ``--set`` overrides, and JSON outp
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
 from typing import Any
 
 from crossbar_sim.study.config import ConfigError, ExperimentFile, read_experiment_file
@@ -47,8 +48,14 @@ def read_file(path: str, overrides: list[str] | None = None) -> ExperimentFile:
         raise ConfigError.problem(path, str(exc)) from None
 
 
-def to_json(value: Any) -> str:
-    """Compact JSON of a result (numpy values converted)."""
+def to_json(value: Any, indent: int | None = None) -> str:
+    """Strict JSON of a result: numpy values converted, NaN and infinities written as null."""
     from crossbar_sim.study.sweep.store import to_json as store_json
 
-    return store_json(value)
+    return store_json(value, indent)
+
+
+def check_output(path: str | None, flag: str = "--out") -> None:
+    """Refuse, before any work, an output path that is a directory (it would be renamed over)."""
+    if path is not None and Path(path).is_dir():
+        raise ConfigError(flag, path, "is a directory; name the file to write")

@@ -1,4 +1,5 @@
-"""`crossbar-sim data list`: the datasets in the data folder, their size and protocols."""
+"""`crossbar-sim data list | download`: the datasets in the data folder (their size and protocols), and
+fetching one from its public host into the cache, verified."""
 
 from __future__ import annotations
 
@@ -21,6 +22,15 @@ def add_commands(sub: argparse._SubParsersAction, f: dict[str, argparse.Argument
                                    "  crossbar-sim data list --root /data/graphs --json")
     q.add_argument("--root", metavar="DIR", help="data folder (default: $CROSSBAR_SIM_DATA, else the cache)")
     q.set_defaults(handler=_cmd_list)
+    q = commands.add_parser("download", formatter_class=fmt, help="fetch a dataset, verified by SHA-256",
+                            description="Fetch NAME (MUTAG, COLLAB, Cora or another TU or Planetoid "
+                                        "dataset) from its public host; nothing is fetched when the "
+                                        "files already verify.",
+                            epilog="examples:\n  crossbar-sim data download MUTAG\n"
+                                   "  crossbar-sim data download Cora --root data/")
+    q.add_argument("name", metavar="NAME", help="dataset name")
+    q.add_argument("--root", metavar="DIR", help="where to put it (default: the user cache)")
+    q.set_defaults(handler=_cmd_download)
 
 
 def _cmd_list(args: argparse.Namespace) -> int:
@@ -48,4 +58,11 @@ def _cmd_list(args: argparse.Namespace) -> int:
               f"{' (' + inputs + ')' if inputs else ''}")
         print(f"      protocols: {', '.join(e.protocols)}"
               + (f"; folds_file: {', '.join(e.folds_files)}" if e.folds_files else ""))
+    return 0
+
+
+def _cmd_download(args: argparse.Namespace) -> int:
+    from crossbar_sim.esgnn.datasets import download_dataset
+
+    print(download_dataset(args.name, args.root))
     return 0

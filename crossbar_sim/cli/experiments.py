@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 from typing import Any
 
-from crossbar_sim.cli.common import PROG, read_file, to_json
+from crossbar_sim.cli.common import PROG, check_output, read_file, to_json
 from crossbar_sim.study.config import ConfigError, dump_dataclass
 
 
@@ -28,19 +27,28 @@ def add_commands(sub: argparse._SubParsersAction, f: dict[str, argparse.Argument
                        formatter_class=fmt,
                        help="run every point of a sweep into an SQLite database (resumable)",
                        description="Run all points of FILE's sweep. Finished points are skipped, so an "
-                                   "interrupted or partly failed sweep is completed by running it again.",
+                                   "interrupted or partly failed sweep is completed by running it again "
+                                   "(more axis values or repeats only run the new points). A database "
+                                   "written by another sweep (other name, runner or swept keys, or a "
+                                   "changed base config) is refused unless --append is given.",
                        epilog="examples:\n  crossbar-sim sweep noise.yaml\n"
                               "  crossbar-sim sweep noise.yaml --workers 2 --db results/noise.sqlite\n"
+                              "  crossbar-sim sweep noise_v2.yaml --db results/noise.sqlite --append\n"
                               "  crossbar-sim sweep noise.yaml --dask tcp://10.0.0.5:8786\n"
                               "  crossbar-sim sweep noise.yaml --dask local --workers 4")
     p.add_argument("file", metavar="FILE", help="experiment YAML file with a sweep: section")
     p.add_argument("--db", "--out", dest="db", metavar="PATH",
                    help="results database (default: results/<sweep name>.sqlite)")
+    p.add_argument("--append", action="store_true",
+                   help="add this sweep's points to a database written by another sweep definition "
+                        "(points with the same swept values and repeat are replaced)")
     p.set_defaults(handler=_cmd_sweep)
 
     p = sub.add_parser("validate", parents=[f["json"], f["seed"], f["set"]], formatter_class=fmt,
                        help="check a config or sweep file and count its points",
-                       description="Check FILE completely (every sweep point is built) without running it.",
+                       description="Check FILE completely (every sweep point is built, its dataset found "
+                                   "and its peak memory estimated against $CROSSBAR_SIM_MEMORY_LIMIT_GB) "
+                                   "without running it.",
                        epilog="example:\n  crossbar-sim validate noise.yaml")
     p.add_argument("file", metavar="FILE", help="experiment YAML file")
     p.set_defaults(handler=_cmd_validate)
@@ -84,6 +92,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
     seed = 0 if args.seed is None else args.seed
     if seed < 0:
         raise ConfigError("--seed", seed, "must be an integer >= 0")
+    check_output(args.out)
     from crossbar_sim.common.progress import progress_enabled
 
     with progress_enabled(not args.quiet):
@@ -92,7 +101,7 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
     document = {**metrics, "runner": file.runner.name, "seed": seed, "version": __version__,
                 "config": dump_dataclass(config)}
-    text = json.dumps(json.loads(to_json(document)), indent=2)
+    text = to_json(document, indent=2)
     if args.out:
         from crossbar_sim.common.atomic import atomic_output
 
@@ -117,11 +126,11 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
     plan = _plan(args.file, args.seed, args.overrides)
     db = Path(args.db) if args.db else Path("results") / f"{plan.name}.sqlite"
-    summary = run_sweep(plan, db, workers=args.workers, dask=args.dask, quiet=args.quiet)
+    summary = run_sweep(plan, db, workers=args.workers, dask=args.dask, quiet=args.quiet, append=args.append)
     if args.json:
-        print(json.dumps({"name": plan.name, "db": str(db), "pairing": plan.pairing, "points": summary.total,
-                          "skipped": summary.skipped, "ok": summary.ok, "failed": summary.failed,
-                          "first_error": summary.first_error}))
+        print(to_json({"name": plan.name, "db": str(db), "pairing": plan.pairing, "points": summary.total,
+                       "skipped": summary.skipped, "ok": summary.ok, "failed": summary.failed,
+                       "first_error": summary.first_error}))
     else:
         print(f"sweep {plan.name} ({_DESIGN[plan.pairing]}): {summary.total} points, "
               f"{summary.skipped} already done, {summary.ok} finished, {summary.failed} failed -> {db}")
@@ -136,9 +145,9 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     plan = _plan(args.file, args.seed, args.overrides)
     repeats = 1 + max((p.repeat for p in plan.points), default=0)
     if args.json:
-        print(json.dumps({"file": args.file, "name": plan.name, "runner": plan.runner.name,
-                          "points": len(plan.points), "axes": list(plan.axes), "repeats": repeats,
-                          "pairing": plan.pairing, "reference": plan.reference}))
+        print(to_json({"file": args.file, "name": plan.name, "runner": plan.runner.name,
+                       "points": len(plan.points), "axes": list(plan.axes), "repeats": repeats,
+                       "pairing": plan.pairing, "reference": plan.reference}))
     else:
         axes = ", ".join(plan.axes) or "none"
         reference = ", ".join(f"{k} = {v!r}" for k, v in plan.reference.items()) or "none"

@@ -7,7 +7,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from crossbar_sim.cli.common import Parser, read_file, to_json
+from crossbar_sim.cli.common import Parser, check_output, read_file, to_json
 from crossbar_sim.study.config import ConfigError, parse_yaml
 
 
@@ -21,7 +21,8 @@ def add_commands(sub: argparse._SubParsersAction, f: dict[str, argparse.Argument
                                    "energy_report.analog.by_component.adc_tia_J, arrays.tiles_total, ...).",
                        epilog="example:\n  crossbar-sim export results/noise.sqlite --csv results/noise.csv")
     p.add_argument("db", metavar="DB", help="results database written by `crossbar-sim sweep`")
-    p.add_argument("--csv", "--out", dest="out", required=True, metavar="PATH", help="CSV file to write")
+    p.add_argument("--csv", "--out", dest="out", required=True, metavar="PATH",
+                   help="CSV file to write (not a directory)")
     p.set_defaults(handler=_cmd_export)
 
     reference = Parser(add_help=False)
@@ -97,7 +98,8 @@ RESULTS = Path("results")  # where outputs go when no --out is given (git-ignore
 
 
 def _plot_out(args: argparse.Namespace, default: str) -> str:
-    """``--out``, else ``results/<input file stem><default>``."""
+    """``--out`` (refused if a directory), else ``results/<input file stem><default>``."""
+    check_output(args.out)
     return args.out or str(RESULTS / (Path(getattr(args, "db", None) or args.result).stem + default))
 
 

@@ -1,7 +1,8 @@
-"""Calibration of the paper preset: the one ADC constant fitted to the paper's MUTAG total.
+"""Calibration of the paper preset (``paper-esgnn-2023``): the ADC constant fitted to the paper's MUTAG total.
 
-Energy is affine in the Walden figure of merit, E(FOM) = E₀ + FOM · S with S = Σ conversions · 2^bits,
-so the FOM that gives a target reservoir energy is solved in closed form.
+Energy is affine in the Walden figure of merit, E(FOM) = E₀ + FOM · S with S = Σ conversions · 2^ENOB,
+so the FOM that gives a target reservoir energy is solved in closed form. A preset carrying a fitted value
+says so in its ``calibration`` entry, which every report priced with it shows.
 """
 
 from __future__ import annotations

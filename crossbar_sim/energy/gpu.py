@@ -1,16 +1,20 @@
 """GPU baseline: operation counts of the equivalent digital ESGNN and their energy.
 
 Conventions: 1 MAC = 2 ops; an (m×k)·(k×n) product costs 2·m·k·n ops; H = units, F = features,
-b = 1 with a bias row, T = steps, N_g = nodes of graph g, N = Σ N_g, o = outputs, I = items classified
-(graphs, or nodes for a node task). Energy = ops × ``GpuTechnology.energy_per_op_J`` (the paper's
-0.4807 pJ/op = 300 W / 624 TOPS) and bytes × ``transfer_energy_per_byte_J``.
+b = 1 with a bias row, T = steps, N_g = nodes of graph g, N = Σ N_g, E = non-zeros of A, o = outputs,
+I = items classified (graphs, or nodes for a node task). Energy = ops × ``GpuTechnology.energy_per_op_J``
+and bytes × ``transfer_energy_per_byte_J``.
 
-Against the paper's tables (Figs. 2g, 3g and the CORA text) these formulas give:
-pooling (MUTAG exact, 76.51 nJ), readout (MUTAG and COLLAB op counts exact), transfer (fitted on
-MUTAG; COLLAB and CORA within 0.2 %), readout fit (MUTAG −1.2 %, COLLAB −1.9 %, CORA +0.6 %).
-The reservoir count does not reproduce the paper's (MUTAG −35 %, CORA −4 %, COLLAB far below):
-the paper's counting could not be recovered from its numbers, so :data:`PAPER_RESERVOIR_OPS`
-keeps the reported counts for like-for-like comparisons.
+Aggregation (:data:`AGGREGATIONS`, stated in every report): ``"sparse"`` (default) runs it over the edge
+list, as graph libraries do on a GPU (scatter-add or CSR SpMM): H·E adds per step for a 0/1 adjacency,
+2·H·E for a weighted one, the same work the analogue system's digital side is charged; ``"dense"``
+multiplies by each graph's N_g×N_g adjacency, 2·H·Σ N_g² per step, which grows with graph size
+whatever the sparsity (how the paper's own counts come out: with dense aggregation these formulas give
+its CORA reservoir count within 4 %, MUTAG 35 % below; its COLLAB count could not be recovered).
+
+Against the paper's tables (Figs. 2g, 3g and the CORA text) these formulas give: pooling (MUTAG exact,
+76.51 nJ at 0.4807 pJ/op), readout (MUTAG and COLLAB op counts exact), readout fit (MUTAG −1.2 %,
+COLLAB −1.9 %, CORA +0.6 %).
 """
 
 from __future__ import annotations
@@ -19,24 +23,26 @@ from dataclasses import dataclass
 
 from crossbar_sim.energy.technology import GpuTechnology
 from crossbar_sim.energy.workload import EsgnnShape
+from device_models.errors import check_choice
 
-#: Reservoir op counts reported by the paper (Fig. 2g, Fig. 3g source data; CORA from the text).
-PAPER_RESERVOIR_OPS: dict[str, float] = {
-    "MUTAG": 153_521_450.0,
-    "COLLAB": 17_287_869_842.22684,
-    "CORA": 50.01e9,
-}
+AGGREGATIONS = ("sparse", "dense")
 
 
-def reservoir_ops(shape: EsgnnShape) -> int:
-    """Forward reservoir ops with dense adjacency aggregation, as a GPU would run it.
+def aggregation_ops(shape: EsgnnShape, aggregation: str) -> int:
+    """Ops of one aggregation step over all graphs (see the module docstring)."""
+    check_choice("aggregation", aggregation, AGGREGATIONS)
+    h = shape.units
+    if aggregation == "dense":
+        return 2 * h * sum(m * m for m in shape.nodes_per_graph)
+    return (2 if shape.node_task else 1) * h * shape.adjacency_entries
 
-    input projection 2·H·(F+b)·N + T·[recurrence 2·H²·N + aggregation 2·H·Σ N_g²
-    + element-wise 5·H·N (add P_in, tanh, leaky: 2 mul + 1 add)].
-    """
+
+def reservoir_ops(shape: EsgnnShape, aggregation: str = "sparse") -> int:
+    """Forward reservoir ops: input projection 2·H·(F+b)·N + T·[recurrence 2·H²·N + aggregation
+    + element-wise 5·H·N (add P_in, tanh, leaky: 2 mul + 1 add)]."""
     h, n, t = shape.units, shape.nodes, shape.steps
-    sq = sum(m * m for m in shape.nodes_per_graph)
-    return 2 * h * shape.input_rows * n + t * (2 * h * h * n + 2 * h * sq + 5 * h * n)
+    per_step = 2 * h * h * n + aggregation_ops(shape, aggregation) + 5 * h * n
+    return 2 * h * shape.input_rows * n + t * per_step
 
 
 def pooling_ops(shape: EsgnnShape) -> int:
@@ -61,24 +67,25 @@ def readout_fit_ops(shape: EsgnnShape) -> int:
     return 2 * d * d * n + 2 * o * d * n + d**3 + 2 * o * d * d
 
 
-def trainable_backward_ops(shape: EsgnnShape) -> int:
+def trainable_backward_ops(shape: EsgnnShape, aggregation: str = "sparse") -> int:
     """Backward pass of the same network with W_I, W_H and the readout trained by gradient descent.
 
     Per matrix product, a weight gradient (same ops as forward) for trainable weights and an input
     gradient (same ops) wherever a gradient must flow: W_I weight grad 2·H·(F+b)·N; per step W_H
-    weight and input grads 2·(2·H²·N), aggregation input grad 2·H·Σ N_g² (A is fixed), element-wise
+    weight and input grads 2·(2·H²·N), aggregation input grad (as its forward; A is fixed), element-wise
     derivatives 5·H·N; readout weight and input grads 2·(2·H·o·I); pooling H·N.
     """
     h, n, t = shape.units, shape.nodes, shape.steps
-    sq = sum(m * m for m in shape.nodes_per_graph)
-    per_step = 4 * h * h * n + 2 * h * sq + 5 * h * n
+    per_step = 4 * h * h * n + aggregation_ops(shape, aggregation) + 5 * h * n
     return 2 * h * shape.input_rows * n + t * per_step + 2 * readout_ops(shape) + h * n
 
 
 @dataclass(frozen=True)
 class GpuEstimate:
-    """GPU-side operation counts (ops), bytes and energies (J) of one workload."""
+    """GPU-side operation counts (ops), bytes and energies (J) of one workload; ``aggregation`` says how
+    the adjacency products were counted (:data:`AGGREGATIONS`)."""
 
+    aggregation: str
     reservoir_ops: float
     pooling_ops: float
     readout_ops: float
@@ -101,16 +108,14 @@ class GpuEstimate:
         return self.reservoir_J + self.shared_J
 
 
-def gpu_estimate(shape: EsgnnShape, tech: GpuTechnology, reservoir_ops_override: float | None = None
-                 ) -> GpuEstimate:
-    """Price ``shape`` on the GPU; ``reservoir_ops_override`` replaces the reservoir count
-    (e.g. ``PAPER_RESERVOIR_OPS["MUTAG"]``)."""
-    res = float(reservoir_ops(shape) if reservoir_ops_override is None else reservoir_ops_override)
+def gpu_estimate(shape: EsgnnShape, tech: GpuTechnology, aggregation: str = "sparse") -> GpuEstimate:
+    """Price ``shape`` on the GPU with ``aggregation`` (``"sparse"`` or ``"dense"``) adjacency products."""
+    res = float(reservoir_ops(shape, aggregation))
     pool, read, nbytes = pooling_ops(shape), readout_ops(shape), transfer_bytes(shape)
     e = tech.energy_per_op_J
     return GpuEstimate(
-        reservoir_ops=res, pooling_ops=pool, readout_ops=read, transfer_bytes=nbytes,
+        aggregation=aggregation, reservoir_ops=res, pooling_ops=pool, readout_ops=read, transfer_bytes=nbytes,
         reservoir_J=res * e, pooling_J=pool * e, transfer_J=nbytes * tech.transfer_energy_per_byte_J,
-        readout_J=read * e, backward_trainable_ops=trainable_backward_ops(shape),
+        readout_J=read * e, backward_trainable_ops=trainable_backward_ops(shape, aggregation),
         backward_readout_fit_ops=readout_fit_ops(shape),
     )

@@ -2,10 +2,11 @@
 
 Schedule assumed:
 - analogue records run one after another (a later read depends on the earlier one);
-- within a record, ``read_cycles`` cycles run in sequence; one cycle of a tile is the read pulse
-  followed by ``min(cols_per_tile, columns_per_adc)`` sequential ADC conversions (the columns sharing
-  one ADC are multiplexed; the ADCs of a tile convert in parallel); the record's tiles run in
-  ``ceil(tiles / parallel_tiles)`` sequential waves;
+- within a record, the performed ``read_cycles`` run in sequence (skipped reads take no time); one cycle
+  of a tile is the read pulse followed by ``min(cols_per_tile, columns_per_adc)`` sequential SAR
+  conversions of ``bits × adc_time_per_bit_s`` each (the columns sharing one ADC are multiplexed; the
+  ADCs of a tile convert in parallel); the record's tiles run in ``ceil(tiles / parallel_tiles)``
+  sequential waves (tiles summed on one sense node are read together);
 - digital operations (ledger ops, shift-adds, post-ADC adds) run at ``digital_throughput_ops_per_s``
   and transfers at ``transfer_bandwidth_B_per_s``, neither overlapping the analogue reads.
 """
@@ -20,8 +21,10 @@ from crossbar_sim.energy.technology import AnalogTechnology
 
 def record_latency_s(ev: AnalogReadEvents, tech: AnalogTechnology) -> float:
     """Analogue time of one record: cycles × cycle time × sequential tile waves."""
-    waves = math.ceil(ev.geometry.tiles / tech.parallel_tiles)
-    return ev.read_cycles * tech.read_cycle_s(ev.geometry.cols_per_tile) * waves
+    g = ev.geometry
+    waves = math.ceil(g.tiles / tech.parallel_tiles)
+    bits = max(ev.adc_conversions, default=0)
+    return ev.read_cycles * tech.read_cycle_s(g.cols_per_tile, g.columns_per_adc, bits) * waves
 
 
 def ledger_latency_s(ledger: EventLedger, tech: AnalogTechnology) -> dict[str, float]:

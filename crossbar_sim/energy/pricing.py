@@ -1,8 +1,10 @@
 """Price an event ledger with a technology table: energy by component, phase and array (joules).
 
-Components: ``cell`` (Σ V·I × read pulse width), ``driver_dac`` (row-pulse drivers and multi-level
-DAC conversions), ``adc_tia`` (TIA + ADC per conversion), ``digital`` (shift-adds, post-ADC adds and
-the ledger's digital ops) and ``transfer`` (bytes moved). Every joule is booked once under one
+Components: ``cell`` (Σ V·I × read pulse width), ``driver_dac`` (driven-line charging, driver input
+capacitance per pulse, multi-level DAC conversions), ``adc_tia`` (ADC + the TIA driving its sense node, per
+conversion), ``digital`` (shift-adds, post-ADC adds and the ledger's digital ops) and ``transfer`` (bytes
+moved); the formulas are :class:`crossbar_sim.energy.technology.AnalogTechnology`'s. Skipped reads cost
+nothing. Every joule is booked once under one
 (phase, array, component) cell, so every breakdown sums to the total.
 """
 
@@ -62,9 +64,11 @@ def price_ledger(ledger: EventLedger, tech: AnalogTechnology) -> EnergyBreakdown
     for ev in ledger.analog:
         key = (ev.phase, ev.array)
         acc[(*key, "cell")] += ev.cell_vi_W * tech.read_pulse_width_s
-        acc[(*key, "driver_dac")] += ev.row_pulses * tech.driver_energy_per_row_pulse_J + sum(
+        acc[(*key, "driver_dac")] += tech.driver_energy_J(ev.row_pulses, ev.driven_cells_V2) + sum(
             n * tech.dac_energy_J(b) for b, n in ev.dac_conversions.items())
-        acc[(*key, "adc_tia")] += sum(n * tech.adc_energy_J(b) for b, n in ev.adc_conversions.items())
+        node_cells = ev.geometry.rows_per_tile * ev.geometry.stacked_tiles  # cells on one sense node
+        acc[(*key, "adc_tia")] += sum(n * (tech.adc_energy_J(b) + tech.tia_energy_J(node_cells))
+                                      for b, n in ev.adc_conversions.items())
         acc[(*key, "digital")] += (ev.shift_adds * tech.digital_shift_add_J
                                    + ev.digital_adds * tech.digital_add_J)
     for (phase, op), count in ledger.digital.items():

@@ -1,7 +1,10 @@
 """Energy report: analogue system vs GPU for one workload, JSON-friendly, with a text table.
 
 Totals follow the paper: each system's total = its reservoir energy + the same host terms
-(pooling, PCIe/HBM transfer, readout) computed by :mod:`crossbar_sim.energy.gpu`.
+(pooling, PCIe/HBM transfer, readout) computed by :mod:`crossbar_sim.energy.gpu`. A report priced with a
+calibrated technology carries what it was calibrated on (``calibration``), and shows it wherever it
+prints a number; ``area_m2`` is the analogue system's silicon area by component
+(:mod:`crossbar_sim.energy.area`).
 """
 
 from __future__ import annotations
@@ -10,6 +13,7 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from crossbar_sim.analog.ledger import EventLedger
+from crossbar_sim.energy.area import ledger_area_m2
 from crossbar_sim.energy.gpu import GpuEstimate, gpu_estimate
 from crossbar_sim.energy.latency import ledger_latency_s
 from crossbar_sim.energy.pricing import EnergyBreakdown, price_ledger
@@ -22,13 +26,25 @@ FIGURE_COMPONENTS = ("reservoir", "pooling", "transfer", "readout")
 
 @dataclass(frozen=True)
 class EnergyReport:
-    """One workload priced on the analogue system and on the GPU (joules, seconds, ops)."""
+    """One workload priced on the analogue system and on the GPU (joules, seconds, ops, m²).
+
+    ``calibration`` is what the technology's fitted constants were calibrated on ("" when none was).
+    """
 
     label: str
     technology: str
     analog: EnergyBreakdown
     gpu: GpuEstimate
     latency_s: dict[str, float]
+    area_m2: dict[str, float]
+    calibration: str = ""
+
+    @property
+    def technology_label(self) -> str:
+        """The technology's name, with ``(calibrated on …)`` when it was calibrated."""
+        if not self.calibration:
+            return self.technology
+        return f"{self.technology} (calibrated on {self.calibration})"
 
     @property
     def analog_total_J(self) -> float:
@@ -56,27 +72,36 @@ class EnergyReport:
                 "transfer": (g.transfer_J, g.transfer_J), "readout": (g.readout_J, g.readout_J)}
 
     def to_dict(self) -> dict[str, Any]:
-        return {"label": self.label, "technology": self.technology,
+        """JSON-friendly: energies in J, latencies in s, area in mm² (flat keys ``<component>_mm2``)."""
+        return {"label": self.label, "technology": self.technology, "calibration": self.calibration,
                 "analog": [list(e) for e in self.analog.entries_J], "gpu": asdict(self.gpu),
-                "latency_s": dict(self.latency_s)}
+                "latency_s": dict(self.latency_s),
+                "area": {f"{name}_mm2": m2 * 1e6 for name, m2 in self.area_m2.items()}}
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> EnergyReport:
+        """The report of :meth:`to_dict` (reports written before ``aggregation`` existed counted dense)."""
+        area = {name.removesuffix("_mm2"): mm2 * 1e-6 for name, mm2 in data.get("area", {}).items()}
         return cls(label=data["label"], technology=data["technology"],
                    analog=EnergyBreakdown(tuple((p, a, c, float(j)) for p, a, c, j in data["analog"])),
-                   gpu=GpuEstimate(**data["gpu"]), latency_s=dict(data["latency_s"]))
+                   gpu=GpuEstimate(**{"aggregation": "dense", **data["gpu"]}),
+                   latency_s=dict(data["latency_s"]), area_m2=area, calibration=data.get("calibration", ""))
 
 
 def build_report(ledger: EventLedger, shape: EsgnnShape, tech: Technology, label: str | None = None,
-                 reservoir_ops_override: float | None = None) -> EnergyReport:
-    """Price ``ledger`` (the reservoir of ``shape``) and the GPU baseline of ``shape`` with ``tech``."""
+                 gpu_aggregation: str = "sparse") -> EnergyReport:
+    """Price ``ledger`` (the reservoir of ``shape``) with ``tech``, and the GPU baseline of ``shape`` with
+    ``gpu_aggregation`` adjacency products (``"sparse"`` or ``"dense"``)."""
     return EnergyReport(label=label or shape.name, technology=tech.name,
                         analog=price_ledger(ledger, tech.analog),
-                        gpu=gpu_estimate(shape, tech.gpu, reservoir_ops_override),
-                        latency_s=ledger_latency_s(ledger, tech.analog))
+                        gpu=gpu_estimate(shape, tech.gpu, gpu_aggregation),
+                        latency_s=ledger_latency_s(ledger, tech.analog),
+                        area_m2=ledger_area_m2(ledger, tech.analog), calibration=tech.calibration)
 
 
 def _eng(x: float, unit: str) -> str:
+    if x == 0:
+        return f"{0:8d} {unit}"
     for factor, prefix in ((1e-3, "m"), (1e-6, "µ"), (1e-9, "n"), (1e-12, "p")):
         if abs(x) >= factor:
             return f"{x / factor:8.2f} {prefix}{unit}"
@@ -84,18 +109,23 @@ def _eng(x: float, unit: str) -> str:
 
 
 def format_table(report: EnergyReport) -> str:
-    """Plain-text table: Fig. 2g components for both systems, analogue breakdown, latency, ratios."""
-    lines = [f"{report.label}  [{report.technology}]", f"{'component':<12}{'analogue':>14}{'GPU':>14}"]
+    """Plain-text table: Fig. 2g components for both systems, analogue breakdown, latency, area, ratios."""
+    lines = [f"{report.label}  [{report.technology_label}]",
+             f"{'component':<12}{'analogue':>14}{'GPU':>14}"]
     for name, (a, g) in report.figure_components_J().items():
         lines.append(f"{name:<12}{_eng(a, 'J'):>14}{_eng(g, 'J'):>14}")
     lines.append(f"{'total':<12}{_eng(report.analog_total_J, 'J'):>14}{_eng(report.gpu_total_J, 'J'):>14}")
-    lines.append(f"GPU / analogue energy: {report.efficiency:.2f}x")
+    ratio = f"GPU / analogue energy: {report.efficiency:.2f}x"
+    lines.append(ratio + (" (calibrated, not a prediction)" if report.calibration else ""))
     lines.append("analogue reservoir by component: " + ", ".join(
         f"{c} {_eng(j, 'J').strip()}" for c, j in report.analog.by_component_J.items()))
     lines.append(f"latency: {_eng(report.latency_s['total'], 's').strip()} (analogue "
                  f"{_eng(report.latency_s['analog'], 's').strip()})")
+    if report.area_m2:
+        parts = ", ".join(f"{c} {m2 * 1e6:.4g}" for c, m2 in report.area_m2.items() if c != "total")
+        lines.append(f"area: {report.area_m2['total'] * 1e6:.4g} mm² ({parts})")
     g = report.gpu
-    lines.append(f"ops: reservoir {g.reservoir_ops:.4g}, readout {g.readout_ops:.4g}; backward "
-                 f"{g.backward_trainable_ops:.4g} vs readout fit {g.backward_readout_fit_ops:.4g} "
-                 f"({-100 * report.backward_reduction:.2f} %)")
+    lines.append(f"GPU ops ({g.aggregation} aggregation): reservoir {g.reservoir_ops:.4g}, readout "
+                 f"{g.readout_ops:.4g}; backward {g.backward_trainable_ops:.4g} vs readout fit "
+                 f"{g.backward_readout_fit_ops:.4g} ({-100 * report.backward_reduction:.2f} %)")
     return "\n".join(lines)

@@ -5,7 +5,9 @@ two sections, ``analog`` (the resistive-memory system) and ``gpu`` (the digital 
 is ``key: {value: <number>, source: <citation or reason>}``; keys carry engineering units
 (``read_pulse_width_ns``, ``digital_add_pJ``) and are converted to SI field names
 (``read_pulse_width_s``, ``digital_add_J``) by :mod:`crossbar_sim.common.units`. A preset may say
-``extends: <preset name>`` and give only the entries it changes. The shipped presets (the YAML files in
+``extends: <preset name>`` and give only the entries it changes. A preset with fitted entries says what
+they were fitted on under ``calibration:`` (inherited by a preset that extends it); every report, JSON and
+plot priced with it shows that text. The shipped presets (the YAML files in
 ``crossbar_sim/energy/presets``) are registered as the named values of :class:`Technology` in
 :mod:`crossbar_sim.common.registry`; others can be registered there too.
 """
@@ -26,7 +28,7 @@ from crossbar_sim.common.units import si_key, to_si
 from device_models.errors import ParameterError, check_int, check_nonnegative, check_positive
 
 PRESETS = resources.files("crossbar_sim.energy") / "presets"
-TOP_LEVEL_KEYS = ("name", "description", "extends", "analog", "gpu")
+TOP_LEVEL_KEYS = ("name", "description", "calibration", "extends", "analog", "gpu")
 
 
 class _Table:
@@ -45,24 +47,42 @@ class _Table:
 
 @dataclass(frozen=True)
 class AnalogTechnology(_Table):
-    """Per-event energies (J) and times (s) of the resistive-memory system.
+    """Per-event energies (J), times (s) and areas (µm², fields ending ``_um2``) of the resistive-memory
+    system, derived from a node's constants.
 
-    ADC energy per conversion follows the Walden figure of merit, E = FOM_W · 2^bits
-    (R. H. Walden, IEEE JSAC 17, 539 (1999); B. Murmann, "ADC Performance Survey 1997-2024").
-    A multi-level DAC costs ``dac_energy_per_step_J · 2^bits`` per conversion (binary-weighted
-    capacitive DAC: switched capacitance ∝ 2^bits). An ideal read (ADC key 0) is priced as a
-    conversion at ``ideal_adc_bits``, and so is an ideal (unquantised) input voltage (DAC key 0).
+    - ADC: Walden figure of merit with the effective resolution, E = FOM_W · 2^ENOB per conversion,
+      ENOB = bits − ``adc_enob_loss_bits`` (R. H. Walden, IEEE JSAC 17, 539 (1999); B. Murmann, "ADC
+      Performance Survey"); a SAR conversion takes one comparison per bit, ``bits · adc_time_per_bit_s``;
+      area ``adc_area_per_step_um2 · 2^ENOB``.
+    - TIA (one per sense node): its output swings the sense node's load, the sensed line's wire
+      capacitance (cells on the node × C per cell) plus the ADC's input capacitance, once per conversion:
+      E = C·V_DD².
+    - Driven lines: C·V² of the line's wire at the pulse voltage (C per cell × the cells on the line) plus
+      the driver's input capacitance at V_DD per pulse. C per cell = ``wire_capacitance_F_per_m`` × the
+      cell pitch F·√(``cell_area_F2``).
+    - DAC: a binary capacitive DAC switching 2^bits unit capacitors from V_DD, E = 2^bits·C_u·V_DD².
+    An ideal read (ADC key 0) is priced as a conversion at ``ideal_adc_bits``, and so is an ideal
+    (unquantised) input voltage (DAC key 0).
     """
 
+    feature_size_m: float
+    cell_area_F2: float
+    supply_voltage_V: float
     read_pulse_width_s: float
-    driver_energy_per_row_pulse_J: float
-    dac_energy_per_step_J: float
+    wire_capacitance_F_per_m: float
+    driver_input_capacitance_F: float
+    dac_unit_capacitance_F: float
     adc_walden_fom_J_per_step: float
-    tia_energy_per_conversion_J: float
+    adc_enob_loss_bits: float
+    adc_time_per_bit_s: float
+    adc_input_capacitance_F: float
     ideal_adc_bits: int
-    adc_conversion_time_s: float
-    columns_per_adc: int
     parallel_tiles: int
+    adc_area_per_step_um2: float
+    tia_area_um2: float
+    driver_area_um2: float
+    dac_area_per_step_um2: float
+    accumulator_area_um2: float
     digital_add_J: float
     digital_mul_J: float
     digital_mac_J: float
@@ -73,15 +93,40 @@ class AnalogTechnology(_Table):
     transfer_energy_per_byte_J: float
     transfer_bandwidth_B_per_s: float
 
+    def priced_bits(self, bits: int) -> int:
+        """The resolution a conversion at ``bits`` is priced at (0, an ideal read, at ideal_adc_bits)."""
+        return check_int("bits", bits, minimum=0, maximum=24) or self.ideal_adc_bits
+
+    def enob(self, bits: int) -> float:
+        """Effective bits of a ``bits`` conversion (0 = ideal read, at ideal_adc_bits), at least 0."""
+        return max(self.priced_bits(bits) - self.adc_enob_loss_bits, 0.0)
+
     def adc_energy_J(self, bits: int) -> float:
-        """TIA + ADC energy of one conversion at ``bits`` (0 = ideal read, priced at ideal_adc_bits)."""
-        b = check_int("bits", bits, minimum=0, maximum=24) or self.ideal_adc_bits
-        return self.adc_walden_fom_J_per_step * 2.0**b + self.tia_energy_per_conversion_J
+        """ADC energy of one conversion at ``bits``: FOM_W · 2^ENOB."""
+        return self.adc_walden_fom_J_per_step * 2.0 ** self.enob(bits)
+
+    def adc_conversion_time_s(self, bits: int) -> float:
+        """SAR conversion time at ``bits``: one comparison per bit."""
+        return self.priced_bits(bits) * self.adc_time_per_bit_s
+
+    @property
+    def line_capacitance_per_cell_F(self) -> float:
+        """Wire capacitance of one cell pitch of an array line, F."""
+        return self.wire_capacitance_F_per_m * self.feature_size_m * self.cell_area_F2**0.5
+
+    def tia_energy_J(self, node_cells: int) -> float:
+        """TIA energy of one conversion of a sense node with ``node_cells`` cells on it."""
+        load = node_cells * self.line_capacitance_per_cell_F + self.adc_input_capacitance_F
+        return load * self.supply_voltage_V**2
+
+    def driver_energy_J(self, row_pulses: int, driven_cells_V2: float) -> float:
+        """Energy of ``row_pulses`` line pulses charging their lines to Σ V²·cells = ``driven_cells_V2``."""
+        return (row_pulses * self.driver_input_capacitance_F * self.supply_voltage_V**2
+                + driven_cells_V2 * self.line_capacitance_per_cell_F)
 
     def dac_energy_J(self, bits: int) -> float:
         """Energy of one DAC conversion at ``bits`` (0 = ideal voltages, priced at ideal_adc_bits)."""
-        b = check_int("bits", bits, minimum=0, maximum=24) or self.ideal_adc_bits
-        return self.dac_energy_per_step_J * 2.0**b
+        return 2.0 ** self.priced_bits(bits) * self.dac_unit_capacitance_F * self.supply_voltage_V**2
 
     def digital_energy_J(self, op: str) -> float:
         """Energy of one digital operation ``op`` (a ledger op name or ``shift_add``)."""
@@ -90,11 +135,13 @@ class AnalogTechnology(_Table):
             raise ParameterError("op", op, "must be add, mul, mac, activation, compare or shift_add")
         return float(getattr(self, name))
 
-    def read_cycle_s(self, cols_per_tile: int) -> float:
-        """One read cycle of a tile: the pulse, then min(cols, columns_per_adc) sequential conversions
-        (each ADC serves ``columns_per_adc`` multiplexed columns; all ADCs convert in parallel)."""
+    def read_cycle_s(self, cols_per_tile: int, columns_per_adc: int, bits: int) -> float:
+        """One read cycle of a tile: the pulse, then min(cols, columns_per_adc) sequential conversions at
+        ``bits`` (each ADC serves ``columns_per_adc`` multiplexed columns; all ADCs convert in parallel)."""
         check_int("cols_per_tile", cols_per_tile, minimum=1)
-        return self.read_pulse_width_s + self.adc_conversion_time_s * min(cols_per_tile, self.columns_per_adc)
+        check_int("columns_per_adc", columns_per_adc, minimum=1)
+        sequential = min(cols_per_tile, columns_per_adc)
+        return self.read_pulse_width_s + sequential * self.adc_conversion_time_s(bits)
 
 
 @dataclass(frozen=True)
@@ -107,14 +154,16 @@ class GpuTechnology(_Table):
 
 @dataclass(frozen=True)
 class Technology:
-    """A named preset: analogue system table, GPU baseline table and the source of each entry
-    (``("analog.digital_add_J", "Horowitz: ...")``, by SI key)."""
+    """A named preset: analogue system table, GPU baseline table, the source of each entry
+    (``("analog.digital_add_J", "Horowitz: ...")``, by SI key) and, for a calibrated preset, what its
+    fitted constants were calibrated on (empty for a preset with no fitted constant)."""
 
     name: str
     analog: AnalogTechnology
     gpu: GpuTechnology
     sources: tuple[tuple[str, str], ...] = ()
     description: str = ""
+    calibration: str = ""
 
 
 def _section(cls: type, raw: Any, section: str, base: Technology | None) -> tuple[Any, dict[str, str]]:
@@ -167,7 +216,9 @@ def technology_from_dict(data: dict[str, Any]) -> Technology:
     analog, s1 = _section(AnalogTechnology, data.get("analog", {}), "analog", base)
     gpu, s2 = _section(GpuTechnology, data.get("gpu", {}), "gpu", base)
     description = data.get("description", base.description if base is not None else "")
-    return Technology(str(data["name"]), analog, gpu, (*s1.items(), *s2.items()), str(description))
+    calibration = data.get("calibration", base.calibration if base is not None else "")
+    return Technology(str(data["name"]), analog, gpu, (*s1.items(), *s2.items()), str(description),
+                      str(calibration))
 
 
 def _read_preset(file: Any) -> Technology:
@@ -176,7 +227,7 @@ def _read_preset(file: Any) -> Technology:
 
 
 def load_technology(name_or_path: str | Path) -> Technology:
-    """A registered preset by name (the shipped ``"generic-40nm"``, ``"paper-esgnn-2023"``) or a YAML file."""
+    """A registered preset by name (shipped: ``"cited-40nm"``, ``"paper-esgnn-2023"``, …) or a YAML path."""
     path = Path(name_or_path)
     if path.suffix in (".yaml", ".yml") and path.is_file():
         return _read_preset(path)

@@ -6,11 +6,17 @@ from typing import Protocol
 
 import numpy as np
 
+from crossbar_sim.analog.ledger import EventLedger
+
 
 class MatrixOperator(Protocol):
-    """Anything that maps a batch of input columns through a fixed (out, in) weight matrix."""
+    """Anything that maps a batch of input columns through a fixed (out, in) weight matrix.
+
+    ``ledger`` is where its reads are recorded (None: nowhere).
+    """
 
     weights: np.ndarray
+    ledger: EventLedger | None
 
     def matmul(self, inputs: np.ndarray) -> np.ndarray:
         """``inputs`` (in, batch) → outputs (out, batch)."""
@@ -18,7 +24,9 @@ class MatrixOperator(Protocol):
 
 
 class IdealMatrix:
-    """Exact float64 products with a fixed weight matrix: the software baseline."""
+    """Exact float64 products with a fixed weight matrix: the software baseline (records no reads)."""
+
+    ledger: EventLedger | None = None
 
     def __init__(self, weights: np.ndarray) -> None:
         self.weights = np.asarray(weights, dtype=np.float64)

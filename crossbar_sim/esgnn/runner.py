@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -11,20 +13,30 @@ from crossbar_sim.analog.hardware import HardwareConfig
 from crossbar_sim.analog.ledger import EventLedger
 from crossbar_sim.common.seeding import stream
 from crossbar_sim.esgnn.datasets.manifest import check_dataset_name, is_planetoid
-from crossbar_sim.esgnn.matrices import MatrixOperator, ProfilingMatrix
+from crossbar_sim.esgnn.matrices import IdealMatrix, MatrixOperator, ProfilingMatrix
 from crossbar_sim.esgnn.reservoir import ReservoirConfig
 from crossbar_sim.esgnn.tasks import (
+    GRAPH_PROTOCOLS,
+    NODE_PROTOCOLS,
+    Attributes,
     Protocol,
     ReadoutConfig,
     Split,
+    SplitPlan,
     evaluate_splits,
+    graph_node_inputs,
     graph_splits,
     graph_states_and_embeddings,
+    inputs_depend_on_split,
+    is_node_dataset,
     node_features_for_readout,
-    node_split,
+    node_splits,
 )
 from device_models import RRAMDeviceModel
-from device_models.errors import ParameterError, check_fraction, check_int, check_positive
+from device_models.errors import ParameterError, check_choice, check_fraction, check_int, check_positive
+
+if TYPE_CHECKING:
+    from crossbar_sim.analog.matrix import AnalogMatrix
 
 
 @dataclass(frozen=True)
@@ -58,18 +70,34 @@ class WorkloadConfig:
 
     Attributes:
         dataset: a dataset folder name in the data root (TUDataset layout, or Planetoid for Cora-like).
-        protocol: evaluation splits: ``"paper_folds"`` (MUTAG: the paper's 10 splits),
-            ``"stratified_kfold"`` (graph datasets), ``"complete"`` or ``"public"`` (Planetoid splits).
-        folds: number of folds for ``"stratified_kfold"``.
+        protocol: evaluation splits. Graph datasets: ``"paper_folds"`` (MUTAG: the paper's 10 splits),
+            ``"stratified_kfold"`` or ``"folds_file"``; Planetoid datasets: ``"complete"``, ``"public"``
+            or ``"random"``.
+        folds: number of folds for ``"stratified_kfold"``, of random splits for ``"random"``.
+        folds_file: the fold file of ``"folds_file"``, relative to the dataset folder: a DGCNN
+            ``10fold_idx`` folder (``train_idx-K.txt``/``test_idx-K.txt``) or a JSON list of test-id lists.
+        validation_fraction: share of each training fold held out (stratified, drawn from the experiment
+            seed) as the inner validation set every selection is made on (graph protocols but the
+            paper's folds, which carry their own).
+        train_per_class, val_size, test_size: training nodes per class, validation and test nodes of
+            each ``"random"`` node split (drawn among the labelled nodes).
+        node_attributes: continuous node attributes (columns other than 0/1 indicators such as one-hot
+            labels): ``"standardize"`` on each split's training graphs, ``"raw"`` as stored, or ``"drop"``.
         reservoir: the echo state graph reservoir.
         weights: how the random conductances become the reservoir's weights.
-        readout: the trained linear readout.
+        readout: the trained readout.
         baseline: also run the same weights in float64 software (the reported software baseline).
     """
 
     dataset: str = "MUTAG"
     protocol: Protocol = "paper_folds"
     folds: int = 10
+    folds_file: str | None = None
+    validation_fraction: float = 0.1
+    train_per_class: int = 20
+    val_size: int = 500
+    test_size: int = 1000
+    node_attributes: Attributes = "standardize"
     reservoir: ReservoirConfig = field(default_factory=ReservoirConfig)
     weights: WeightsConfig = field(default_factory=WeightsConfig)
     readout: ReadoutConfig = field(default_factory=ReadoutConfig)
@@ -77,17 +105,30 @@ class WorkloadConfig:
 
     def __post_init__(self) -> None:
         check_dataset_name(self.dataset)
-        check_int("folds", self.folds, minimum=2)
-        if self.protocol not in ("paper_folds", "stratified_kfold", "complete", "public"):
-            raise ParameterError(
-                "protocol", self.protocol, "must be 'paper_folds', 'stratified_kfold', 'complete' or 'public'"
-            )
+        check_int("folds", self.folds, minimum=1 if self.protocol == "random" else 2)
+        check_choice("protocol", self.protocol, GRAPH_PROTOCOLS + NODE_PROTOCOLS)
+        check_choice("node_attributes", self.node_attributes, ("standardize", "raw", "drop"))
+        check_fraction("validation_fraction", self.validation_fraction)
+        if not 0.0 < self.validation_fraction < 1.0:
+            raise ParameterError("validation_fraction", self.validation_fraction,
+                                 "must lie strictly in (0, 1)")
+        for name in ("train_per_class", "val_size", "test_size"):
+            check_int(name, getattr(self, name), minimum=1)
         if self.protocol == "paper_folds" and self.dataset.upper() != "MUTAG":
             raise ParameterError("protocol", self.protocol, "'paper_folds' exists only for MUTAG")
         node_dataset = is_planetoid(self.dataset)
-        if node_dataset != (self.protocol in ("complete", "public")):
-            allowed = "'complete' or 'public'" if node_dataset else "'paper_folds' or 'stratified_kfold'"
-            raise ParameterError("protocol", self.protocol, f"dataset {self.dataset!r} takes {allowed}")
+        if node_dataset != (self.protocol in NODE_PROTOCOLS):
+            allowed = NODE_PROTOCOLS if node_dataset else GRAPH_PROTOCOLS
+            raise ParameterError("protocol", self.protocol,
+                                 f"dataset {self.dataset!r} takes {' or '.join(map(repr, allowed))}")
+        if self.protocol == "folds_file" and not self.folds_file:
+            raise ParameterError("folds_file", self.folds_file, "protocol 'folds_file' needs the file's path")
+
+    @property
+    def split_plan(self) -> SplitPlan:
+        """The protocol and its settings."""
+        return SplitPlan(self.protocol, self.folds, self.folds_file, self.validation_fraction,
+                         self.train_per_class, self.val_size, self.test_size)
 
 
 @dataclass
@@ -113,7 +154,7 @@ class RepeatResult:
 
 def is_node_task(dataset) -> bool:
     """Node classification datasets carry one graph with per-node labels and named splits."""
-    return hasattr(dataset, "split") and not hasattr(dataset, "graph_ptr")
+    return is_node_dataset(dataset)
 
 
 def input_width(dataset) -> int:
@@ -122,14 +163,9 @@ def input_width(dataset) -> int:
 
 
 def build_reservoir(
-    workload: WorkloadConfig,
-    n_inputs: int,
-    device: RRAMDeviceModel,
-    hardware: HardwareConfig,
-    seed: int,
-    repeat: int,
-    ledger: EventLedger | None,
-) -> tuple[MatrixOperator, MatrixOperator]:
+    workload: WorkloadConfig, n_inputs: int, device: RRAMDeviceModel, hardware: HardwareConfig, seed: int,
+    repeat: int, ledger: EventLedger | None,
+) -> tuple[AnalogMatrix, AnalogMatrix]:
     """Form W_I (units × n_inputs) and W_H (units × units) as analogue matrices of random conductances."""
     from crossbar_sim.analog.matrix import AnalogMatrix
 
@@ -150,23 +186,88 @@ def build_reservoir(
     return out[0], out[1]
 
 
-def _accuracies(dataset, splits: list[Split], w_in, w_rec, workload: WorkloadConfig, ledger) -> list[float]:
+def reservoir_inputs(dataset, workload: WorkloadConfig, split: Split | None) -> np.ndarray:
+    """Graph datasets: the (nodes, D) reservoir inputs for ``split`` (its training graphs standardise
+    the continuous attributes)."""
+    return graph_node_inputs(dataset, workload.node_attributes, None if split is None else split.train)
+
+
+def embed(dataset, workload: WorkloadConfig, w_in: MatrixOperator, w_rec: MatrixOperator,
+          ledger: EventLedger | None, split: Split | None = None) -> np.ndarray:
+    """Readout features of every item (graph or node) of ``dataset`` through the given matrices."""
     if is_node_task(dataset):
-        features = node_features_for_readout(
-            dataset, w_in, w_rec, workload.reservoir, workload.readout, ledger
-        )
-    else:
-        features = graph_states_and_embeddings(dataset, w_in, w_rec, workload.reservoir, ledger)
+        return node_features_for_readout(dataset, w_in, w_rec, workload.reservoir, workload.readout, ledger)
+    return graph_states_and_embeddings(dataset, w_in, w_rec, workload.reservoir, ledger,
+                                       reservoir_inputs(dataset, workload, split))
+
+
+def split_groups(dataset, splits: list[Split],
+                 workload: WorkloadConfig) -> list[tuple[Split | None, list[int]]]:
+    """Splits that share one embedding: all of them, or one group per split when the inputs depend on it."""
+    if inputs_depend_on_split(dataset, workload.node_attributes):
+        return [(s, [k]) for k, s in enumerate(splits)]
+    return [(None, list(range(len(splits))))]
+
+
+def split_features(dataset, splits: list[Split], workload: WorkloadConfig, w_in: MatrixOperator,
+                   w_rec: MatrixOperator,
+                   ledger: EventLedger | None) -> Iterator[tuple[list[int], np.ndarray]]:
+    """(indices of splits, their readout features) for every group of splits sharing one embedding.
+
+    The ledger records one inference pass over the dataset: the first group's.
+    """
+    for group, (split, members) in enumerate(split_groups(dataset, splits, workload)):
+        record = ledger if group == 0 else None
+        w_in.ledger = w_rec.ledger = record
+        yield members, embed(dataset, workload, w_in, w_rec, record, split)
+
+
+def scored_groups(dataset, splits: list[Split], workload: WorkloadConfig,
+                  groups: list[tuple[list[int], np.ndarray]]) -> list[float]:
+    """Test accuracy per split from the features of each group of splits (:func:`split_features`)."""
     num_classes = int(dataset.labels.max()) + 1
-    result = evaluate_splits(features, dataset.labels, splits, num_classes, workload.readout)
-    return result.split_accuracies
+    out: dict[int, float] = {}
+    for members, features in groups:
+        chosen = [splits[k] for k in members]
+        out |= dict(zip(members, evaluate_splits(features, dataset.labels, chosen, num_classes,
+                                                 workload.readout), strict=True))
+    return [out[k] for k in range(len(splits))]
+
+
+def software_reservoir(workload: WorkloadConfig, n_inputs: int, device: RRAMDeviceModel,
+                       hardware: HardwareConfig, seed: int, repeat: int) -> tuple[IdealMatrix, IdealMatrix]:
+    """The float64 software reservoir of ``repeat``: the same formed conductances as on the arrays."""
+    ideal = HardwareConfig.ideal(hardware.mapping)
+    w_in, w_rec = build_reservoir(workload, n_inputs, device, ideal, seed, repeat, None)
+    return IdealMatrix(w_in.weights), IdealMatrix(w_rec.weights)
+
+
+def calibrated_arrays(dataset, splits: list[Split], workload: WorkloadConfig, device: RRAMDeviceModel,
+                      hardware: HardwareConfig, seed: int, repeat: int, ledger: EventLedger | None,
+                      software: bool) -> tuple[AnalogMatrix, AnalogMatrix, list | None]:
+    """The arrays of ``repeat`` ready to read, and the software pass's features per group of splits.
+
+    The software pass (same weights, float64) runs when ``software`` is asked for (the baseline) or when
+    the ADC range is ``calibrated``: it doubles as the profiling pass whose inputs set each tile's ADC
+    full scale. Its features are returned only when ``software``.
+    """
+    w_in, w_rec = build_reservoir(workload, input_width(dataset), device, hardware, seed, repeat, ledger)
+    calibrate = hardware.adc.range_mode == "calibrated"
+    groups = None
+    if software or calibrate:
+        p_in, p_rec = ProfilingMatrix(w_in.weights), ProfilingMatrix(w_rec.weights)
+        groups = list(split_features(dataset, splits, workload, p_in, p_rec, None))
+        if calibrate:
+            w_in.calibrate(p_in.profile())
+            w_rec.calibrate(p_rec.profile())
+    return w_in, w_rec, groups if software else None
 
 
 def workload_splits(dataset, workload: WorkloadConfig, seed: int, data_root=None) -> list[Split]:
-    """The protocol's splits; stratified folds are drawn once per experiment from the seed."""
+    """The protocol's splits, each with its validation items; drawn once per experiment from the seed."""
     if is_node_task(dataset):
-        return [node_split(dataset, workload.protocol)]
-    return graph_splits(dataset, workload.protocol, workload.folds, stream(seed, "splits"), data_root)
+        return node_splits(dataset, workload.split_plan, seed)
+    return graph_splits(dataset, workload.split_plan, seed, data_root)
 
 
 def run_repeat(
@@ -178,23 +279,13 @@ def run_repeat(
     seed: int,
     repeat: int,
 ) -> RepeatResult:
-    """Form fresh arrays for ``repeat``, embed the whole dataset through them, and score every split.
-
-    The software baseline (same weights, float64) runs first when it is wanted or when the ADC range is
-    ``calibrated``: it doubles as the profiling pass whose inputs set each tile's ADC full scale.
-    """
+    """Form fresh arrays for ``repeat``, embed the whole dataset through them, and score every split
+    (next to the software baseline, see :func:`calibrated_arrays`)."""
     start = time.perf_counter()
     ledger = EventLedger()
-    w_in, w_rec = build_reservoir(workload, input_width(dataset), device, hardware, seed, repeat, ledger)
-    calibrate = hardware.adc.range_mode == "calibrated"
-    baseline_acc = []
-    if workload.baseline or calibrate:
-        p_in, p_rec = ProfilingMatrix(w_in.weights), ProfilingMatrix(w_rec.weights)
-        baseline_acc = _accuracies(dataset, splits, p_in, p_rec, workload, None)
-        if calibrate:
-            w_in.calibrate(p_in.profile())
-            w_rec.calibrate(p_rec.profile())
-        if not workload.baseline:
-            baseline_acc = []
-    hardware_acc = _accuracies(dataset, splits, w_in, w_rec, workload, ledger)
+    w_in, w_rec, software = calibrated_arrays(dataset, splits, workload, device, hardware, seed, repeat,
+                                              ledger, workload.baseline)
+    baseline_acc = [] if software is None else scored_groups(dataset, splits, workload, software)
+    hardware_acc = scored_groups(dataset, splits, workload,
+                                 list(split_features(dataset, splits, workload, w_in, w_rec, ledger)))
     return RepeatResult(repeat, hardware_acc, baseline_acc, ledger, time.perf_counter() - start)

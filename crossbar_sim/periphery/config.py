@@ -25,6 +25,7 @@ from device_models.read_noise import ReadNoiseModel
 
 INPUT_MODES = ("ideal", "bit_serial", "dac")
 ADC_RANGE_MODES = ("fixed", "tile_max", "calibrated")
+TILE_ACCUMULATIONS = ("digital", "analog")
 NOISE_MODES = ("output", "per_cell")
 
 
@@ -50,22 +51,36 @@ class InputConfig:
 
 @dataclass(frozen=True)
 class ADCConfig:
-    """Column sensing: TIA then ADC, one conversion per sensed column per read pulse.
+    """Column sensing: TIA then ADC, one conversion per sense node per read pulse.
 
     bits: resolution, or None for an ideal (unquantised, unclipped) read. A channel that can carry
         both signs (a pair subtracted in the analogue domain, or signed input voltages) uses a
         symmetric mid-tread ADC with codes −(2^(bits−1)−1)..2^(bits−1)−1; otherwise codes 0..2^bits−1.
-    range_mode: full-scale current: ``"fixed"`` (``full_scale_A``), ``"tile_max"`` (worst-case column
-        current of the tile over all admissible inputs), ``"calibrated"`` (``percentile`` of |I| over
-        the tile's columns on calibration inputs, see ``AnalogMatrix.calibrate``).
+    range_mode: full-scale current: ``"fixed"`` (``full_scale_A``), ``"tile_max"`` (worst-case current
+        of the ADC's channels over all admissible inputs), ``"calibrated"`` (``percentile`` of |I| over
+        the ADC's channels on calibration inputs, see ``AnalogMatrix.calibrate``).
     full_scale_A: full-scale current in amperes for ``"fixed"``.
     percentile: percentile (0, 100] of the calibration currents used as full scale.
+    tile_accumulation: how the partial sums of a matrix taller than one tile (several row tiles on the
+        same outputs) are combined: ``"digital"``: each row tile's columns are converted and the codes
+        added digitally; ``"analog"``: the bit lines of the row tiles of one column block meet at one
+        current-summing node (a shared virtual ground), so one conversion sees the summed current and its
+        range covers the sum (one ADC per column block instead of per tile, quantised once).
+    columns_per_adc: sense nodes (columns) multiplexed onto one ADC (count, >= 1): each read pulse takes
+        ``columns_per_adc`` sequential conversions per ADC; energy per conversion is unchanged, ADC area
+        divides by it and the read cycle grows with it.
+    skip_zero_reads: the controller skips a read pulse (a bit plane, or a DAC pass, of one input vector)
+        whose driven lines are all at 0 V: no pulse, no conversion. Its contribution is exactly zero
+        (no current, no read noise), so only the event counts change.
     """
 
     bits: int | None = 8
     range_mode: Literal["fixed", "tile_max", "calibrated"] = "tile_max"
     full_scale_A: float = 100e-6
     percentile: float = 99.9
+    tile_accumulation: Literal["digital", "analog"] = "digital"
+    columns_per_adc: int = 1
+    skip_zero_reads: bool = True
 
     def __post_init__(self) -> None:
         if self.bits is not None:
@@ -74,6 +89,10 @@ class ADCConfig:
         check_positive("ADCConfig.full_scale_A", self.full_scale_A)
         if not 0.0 < check_positive("ADCConfig.percentile", self.percentile) <= 100.0:
             raise ParameterError("ADCConfig.percentile", self.percentile, "must lie in (0, 100]")
+        check_choice("ADCConfig.tile_accumulation", self.tile_accumulation, TILE_ACCUMULATIONS)
+        check_int("ADCConfig.columns_per_adc", self.columns_per_adc, minimum=1)
+        if not isinstance(self.skip_zero_reads, bool):
+            raise ParameterError("ADCConfig.skip_zero_reads", self.skip_zero_reads, "must be true or false")
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import os
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 
@@ -19,11 +20,13 @@ from crossbar_sim.analog.hardware import HardwareConfig
 from crossbar_sim.analog.ledger import EventLedger
 from crossbar_sim.common.progress import progress
 from crossbar_sim.common.registry import register_loader
-from crossbar_sim.energy import load_technology
+from crossbar_sim.energy import AGGREGATIONS, load_technology
 from crossbar_sim.energy.report import EnergyReport, build_report
 from crossbar_sim.energy.workload import EsgnnShape
 from crossbar_sim.esgnn.datasets import load_dataset
+from crossbar_sim.esgnn.datasets.catalog import has_node_attributes
 from crossbar_sim.esgnn.runner import WorkloadConfig, input_width, is_node_task, run_repeat, workload_splits
+from crossbar_sim.esgnn.tasks import NODE_PROTOCOLS
 from crossbar_sim.study.config import (
     ConfigError,
     load_dataclass,
@@ -34,7 +37,7 @@ from crossbar_sim.study.config import (
 from crossbar_sim.study.config.keys import config_keys
 from crossbar_sim.study.preflight import check_esgnn
 from device_models import RRAMDeviceModel
-from device_models.errors import check_int
+from device_models.errors import check_choice, check_int
 
 
 @dataclass(frozen=True)
@@ -42,10 +45,18 @@ class EnergyConfig:
     """Energy pricing of the event ledger.
 
     Attributes:
-        technology: a technology preset name (``generic-40nm``, ``paper-esgnn-2023``) or a YAML file path.
+        technology: a technology preset name (``cited-40nm``: cited constants, nothing fitted;
+            ``cited-40nm-gpu-fp16``, ``cited-40nm-gpu-fp32``: the same with the GPU at FP16 or FP32 peak;
+            ``paper-esgnn-2023``: calibrated on the paper's MUTAG totals) or a YAML file path.
+        gpu_aggregation: how the GPU baseline runs the adjacency products: ``sparse`` (over the edge list,
+            as graph libraries do) or ``dense`` (each graph's N×N adjacency, as the paper's op counts).
     """
 
-    technology: str = "paper-esgnn-2023"
+    technology: str = "cited-40nm"
+    gpu_aggregation: Literal["sparse", "dense"] = "sparse"
+
+    def __post_init__(self) -> None:
+        check_choice("gpu_aggregation", self.gpu_aggregation, AGGREGATIONS)
 
 
 @dataclass(frozen=True)
@@ -85,6 +96,7 @@ def workload_shape(dataset, workload: WorkloadConfig, train_items: int) -> Esgnn
         units=workload.reservoir.units, steps=workload.reservoir.iterations,
         outputs=1 if classes == 2 else classes, adjacency_entries=int(dataset.adjacency.nnz),
         node_task=is_node_task(dataset), train_items=train_items,
+        digital_bias=workload.reservoir.bias_input == "digital",
     )
 
 
@@ -116,7 +128,8 @@ def run_experiment(config: ExperimentConfig, seed: int = 0) -> dict:
     ]
     technology = load_technology(config.energy.technology)
     shape = workload_shape(dataset, config.workload, train_items=len(splits[0].train))
-    report: EnergyReport = build_report(results[0].ledger, shape, technology, label=config.name)
+    report: EnergyReport = build_report(results[0].ledger, shape, technology, label=config.name,
+                                        gpu_aggregation=config.energy.gpu_aggregation)
     return {
         "accuracy": _summary([r.accuracy for r in results]),
         "baseline_accuracy": _summary([r.baseline_accuracy for r in results]),
@@ -125,7 +138,9 @@ def run_experiment(config: ExperimentConfig, seed: int = 0) -> dict:
             "analog_J": report.analog_total_J,
             "gpu_J": report.gpu_total_J,
             "ratio": report.efficiency,
+            "technology": report.technology_label,
         },
+        "area_mm2": report.area_m2["total"] * 1e6,
         "latency_s": float(report.latency_s["total"]),
         "arrays": _array_metrics(results[0].ledger),
         "wall_s": time.perf_counter() - start,
@@ -141,6 +156,15 @@ BREAKDOWN_PARAMETERS = {
     "gumbel_min": ("gumbel_location_V", "gumbel_scale_V"),
     "empirical": ("samples_V", "sweep_step_V"),
 }
+
+
+def _spans_row_tiles(config: ExperimentConfig) -> bool:
+    """Whether W_I or W_H has more rows than a tile (True when the dataset cannot be read to tell)."""
+    try:
+        width = input_width(load_dataset(config.workload.dataset, config.data_root))
+    except (OSError, ValueError):
+        return True
+    return max(width, config.workload.reservoir.units) > config.hardware.array.max_rows
 
 
 def inactive_keys(config: ExperimentConfig) -> dict[str, str]:
@@ -159,6 +183,9 @@ def inactive_keys(config: ExperimentConfig) -> dict[str, str]:
             out["hardware.adc.full_scale_A"] = "used only with hardware.adc.range_mode 'fixed'"
         if hw.adc.range_mode != "calibrated":
             out["hardware.adc.percentile"] = "used only with hardware.adc.range_mode 'calibrated'"
+    if not _spans_row_tiles(config):
+        out["hardware.adc.tile_accumulation"] = ("every matrix fits in one row tile (rows of W_I and W_H <= "
+                                                 "hardware.array.max_rows): no partial sums to combine")
     if hw.input.mode == "ideal":
         out["hardware.input.bits"] = "hardware.input.mode is 'ideal' (unquantised voltages)"
     if not hw.array.ir_drop:
@@ -180,15 +207,36 @@ def inactive_keys(config: ExperimentConfig) -> dict[str, str]:
                              "reads happen at or before the drift reference time (hardware.drift_time_s)")
     if config.device.stuck.stuck_high_fraction == 0.0:
         out["device.stuck.stuck_high_conductance_S"] = "device.stuck.stuck_high_fraction is 0"
-    if wl.protocol != "stratified_kfold":
-        out["workload.folds"] = "used only with workload.protocol 'stratified_kfold'"
+    out |= _protocol_inactive(config)
     if wl.readout.ridge_candidates:
         out["workload.readout.ridge"] = "workload.readout.ridge_candidates selects the ridge"
-    if wl.protocol not in ("complete", "public"):
-        out["workload.readout.readout_hops"] = "used only by node tasks (Planetoid datasets)"
     if wl.weights.input_unformed_fraction is not None and wl.weights.recurrent_unformed_fraction is not None:
         out["device.programming_voltage_V"] = ("both arrays are formed at their own voltage "
                                                "(workload.weights.*_unformed_fraction)")
+    return out
+
+
+def _protocol_inactive(config: ExperimentConfig) -> dict[str, str]:
+    """Keys of the protocols (and of the input preparation) that ``config``'s protocol does not use."""
+    wl = config.workload
+    out = {}
+    if wl.protocol not in ("stratified_kfold", "random"):
+        out["workload.folds"] = "used only with workload.protocol 'stratified_kfold' or 'random'"
+    if wl.protocol != "folds_file":
+        out["workload.folds_file"] = "used only with workload.protocol 'folds_file'"
+    if wl.protocol not in ("stratified_kfold", "folds_file"):
+        out["workload.validation_fraction"] = ("the protocol brings its own validation items (the paper's "
+                                               "nested MUTAG splits, the Planetoid validation nodes)")
+    if wl.protocol != "random":
+        out |= dict.fromkeys(("workload.train_per_class", "workload.val_size", "workload.test_size"),
+                             "used only with workload.protocol 'random'")
+    if wl.protocol in NODE_PROTOCOLS:
+        out |= {"workload.node_attributes": "Planetoid features are bag-of-words rows, row-normalised",
+                "workload.reservoir.poolings": "node tasks read each node's state (no pooling)"}
+    else:
+        out["workload.readout.readout_hops"] = "used only by node tasks (Planetoid datasets)"
+        if not has_node_attributes(wl.dataset, config.data_root):
+            out["workload.node_attributes"] = f"dataset {wl.dataset} has no node attributes file"
     return out
 
 

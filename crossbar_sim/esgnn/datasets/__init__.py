@@ -12,7 +12,7 @@ from crossbar_sim.esgnn.datasets.manifest import (
     dataset_folder,
 )
 from crossbar_sim.esgnn.datasets.planetoid import load_planetoid
-from crossbar_sim.esgnn.datasets.splits import load_paper_folds, stratified_kfold
+from crossbar_sim.esgnn.datasets.splits import load_folds_file, load_paper_folds, stratified_kfold
 from crossbar_sim.esgnn.datasets.tudataset import load_tudataset
 
 __all__ = [
@@ -30,6 +30,7 @@ __all__ = [
     "graphs_from_adjacency",
     "graphs_from_networkx",
     "load_dataset",
+    "load_folds_file",
     "load_paper_folds",
     "load_planetoid",
     "load_tudataset",

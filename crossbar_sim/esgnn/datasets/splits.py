@@ -1,4 +1,5 @@
-"""Train/test splits of graph datasets: the ESGNN paper's MUTAG folds and stratified k-fold."""
+"""Splits of datasets: the ESGNN paper's MUTAG folds, fold files (DGCNN ``10fold_idx`` folders or JSON),
+stratified k-fold, stratified inner validation subsets, and random Planetoid-style node splits."""
 
 from __future__ import annotations
 
@@ -11,7 +12,7 @@ import numpy as np
 
 from crossbar_sim.esgnn.datasets.errors import DatasetError, one_line
 from crossbar_sim.esgnn.datasets.manifest import DEFAULT_LIMITS, DatasetLimits, dataset_folder
-from crossbar_sim.esgnn.datasets.textparse import is_regular_file, read_bytes
+from crossbar_sim.esgnn.datasets.textparse import count_lines, is_regular_file, parse_int_table, read_bytes
 from device_models.errors import ParameterError, check_int
 
 
@@ -95,3 +96,124 @@ def stratified_kfold(
     fold_of = np.empty(y.size, dtype=np.int64)
     fold_of[order] = np.arange(y.size) % k
     return [(np.flatnonzero(fold_of != f), np.flatnonzero(fold_of == f)) for f in range(k)]
+
+
+def _fold_path(name: str, relative: str, root: str | os.PathLike[str] | None) -> Path:
+    """``relative`` inside dataset ``name``'s folder, refused (DatasetError) if it resolves outside it."""
+    folder = dataset_folder(name, root)
+    path = folder / relative
+    if Path(relative).is_absolute() or not path.resolve().is_relative_to(folder.resolve()):
+        raise DatasetError(f"{path}: a folds file must lie inside the dataset folder {folder}")
+    return path
+
+
+def _checked_fold(train: np.ndarray, test: np.ndarray, n_items: int,
+                  where: str) -> tuple[np.ndarray, np.ndarray]:
+    for key, ids in (("train", train), ("test", test)):
+        if ids.size == 0:
+            raise DatasetError(f"{where}: {key} ids are empty")
+        if ids.min() < 0 or ids.max() >= n_items:
+            raise DatasetError(f"{where}: {key} id {int(ids.max() if ids.max() >= n_items else ids.min())} "
+                               f"outside 0..{n_items - 1}")
+        if np.unique(ids).size != ids.size:
+            raise DatasetError(f"{where}: {key} ids repeat")
+    if np.intersect1d(train, test).size:
+        raise DatasetError(f"{where}: train and test share ids")
+    return train, test
+
+
+def _dgcnn_folds(path: Path, n_items: int, limits: DatasetLimits) -> list[tuple[np.ndarray, np.ndarray]]:
+    folds = []
+    for k in range(1, 10_000):
+        files = [path / f"{part}_idx-{k}.txt" for part in ("train", "test")]
+        present = [is_regular_file(f) for f in files]
+        if not any(present):
+            break
+        if not all(present):
+            raise DatasetError(f"{files[present.index(False)]}: missing (its fold has the other file)")
+        ids = []
+        for f in files:
+            data = read_bytes(f, limits.max_file_bytes)
+            ids.append(parse_int_table(data, f, count_lines(data), 1)[:, 0])
+        folds.append(_checked_fold(ids[0], ids[1], n_items, f"{path}, fold {k}"))
+    if not folds:
+        raise DatasetError(f"{path}: holds no train_idx-1.txt / test_idx-1.txt (DGCNN 10fold_idx layout)")
+    return folds
+
+
+def _json_folds(path: Path, n_items: int, limits: DatasetLimits) -> list[tuple[np.ndarray, np.ndarray]]:
+    try:
+        records = json.loads(read_bytes(path, limits.max_file_bytes).decode("utf-8"))
+    except json.JSONDecodeError as exc:
+        raise DatasetError(f"{path}, line {exc.lineno}: not valid JSON ({exc.msg})") from None
+    except (ValueError, RecursionError) as exc:
+        raise DatasetError(f"{path}: not readable as JSON ({one_line(exc)})") from None
+    if not isinstance(records, list) or not records:
+        raise DatasetError(f"{path}: expected a non-empty list of test-id lists or of "
+                           "{train, test} objects")
+    folds = []
+    everything = np.arange(n_items)
+    for k, record in enumerate(records):
+        if isinstance(record, dict):
+            train = _ids(record.get("train"), path, k, "train")
+            test = _ids(record.get("test"), path, k, "test")
+        else:
+            test = _ids(record, path, k, "test")
+            train = np.setdiff1d(everything, test)
+        folds.append(_checked_fold(train, test, n_items, f"{path}, fold entry {k}"))
+    return folds
+
+
+def load_folds_file(
+    name: str, relative: str, n_items: int, root: str | os.PathLike[str] | None = None,
+    limits: DatasetLimits = DEFAULT_LIMITS,
+) -> list[tuple[np.ndarray, np.ndarray]]:
+    """The (train, test) 0-based id arrays of a fold file inside dataset ``name``'s folder.
+
+    ``relative`` names either a folder in DGCNN's ``10fold_idx`` layout (``train_idx-K.txt`` and
+    ``test_idx-K.txt`` for K = 1, 2, ..., one 0-based id per line) or a JSON file holding a list whose
+    entries are either a list of test ids (train: every other item) or an object with ``train`` and
+    ``test`` id lists. Raises DatasetError naming the file unless every id lies in 0..n_items-1, no id
+    repeats within a list and train and test are disjoint; FileNotFoundError if nothing is there.
+    """
+    path = _fold_path(name, relative, root)
+    if path.is_dir():
+        return _dgcnn_folds(path, n_items, limits)
+    if not is_regular_file(path):
+        raise FileNotFoundError(f"{path}: no such folds file or folder")
+    return _json_folds(path, n_items, limits)
+
+
+def stratified_subset(labels: np.ndarray, items: np.ndarray, fraction: float,
+                      rng: np.random.Generator) -> np.ndarray:
+    """About ``fraction`` of ``items`` (sorted), each class of ``labels[items]`` represented in proportion.
+
+    Every class with at least two items keeps one out of the subset, and the subset holds at least one
+    item, so both sides of the split see every class they can.
+    """
+    items = np.asarray(items)
+    chosen = []
+    for c in np.unique(labels[items]):
+        members = rng.permutation(items[labels[items] == c])
+        take = int(round(fraction * members.size))
+        chosen.append(members[:min(take, members.size - 1) if members.size > 1 else take])
+    subset = np.sort(np.concatenate(chosen)) if chosen else items[:0]
+    if subset.size == 0 and items.size > 1:
+        subset = np.sort(rng.choice(items, 1))
+    return subset
+
+
+def random_node_split(labels: np.ndarray, train_per_class: int, val_size: int, test_size: int,
+                      rng: np.random.Generator) -> dict[str, np.ndarray]:
+    """A random Planetoid-style split of the labelled nodes (``labels >= 0``): ``train_per_class`` per
+    class for training, then ``val_size`` and ``test_size`` of the remaining labelled nodes (sorted ids)."""
+    labels = np.asarray(labels)
+    labelled = np.flatnonzero(labels >= 0)
+    train = np.concatenate([rng.permutation(labelled[labels[labelled] == c])[:train_per_class]
+                            for c in np.unique(labels[labelled])])
+    rest = rng.permutation(np.setdiff1d(labelled, train))
+    if val_size + test_size > rest.size:
+        raise ParameterError("val_size", val_size, f"with test_size {test_size} needs more than the "
+                             f"{rest.size} labelled nodes left after training")
+    return {"train": np.sort(train), "val": np.sort(rest[:val_size]),
+            "test": np.sort(rest[val_size:val_size + test_size])}

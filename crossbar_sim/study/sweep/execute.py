@@ -1,4 +1,10 @@
-"""Running a sweep plan: serially, in local processes, or on Dask; results written by this process only."""
+"""Running a sweep plan: serially, in local processes, or on Dask; results written by this process only.
+
+Local worker processes die with the sweep's process: each watches a pipe whose only write end this
+process holds, and exits when it reads end-of-file, which the kernel delivers however this process
+ends (SIGKILL included). The forkserver they were forked from then exits too, as Python's forkserver
+stops once no process holds its lifeline, so a pipeline reading the sweep's output is never held open.
+"""
 
 from __future__ import annotations
 
@@ -6,10 +12,12 @@ import logging
 import multiprocessing
 import os
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
+from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import Any
 
@@ -52,13 +60,32 @@ def _serial(tasks: Sequence[Task], run_fn: Callable) -> Iterator[tuple[int, Outc
         yield index, run_point(run_fn, point.config, point.seed)
 
 
+PARENT_GONE_EXIT = 70  # exit status of a worker whose sweep process has gone
+
+
+def _exit_when_closed(lifeline: Connection) -> None:
+    """Block until ``lifeline``'s write end is closed everywhere, then end this process at once."""
+    try:
+        lifeline.recv_bytes()
+    except (EOFError, OSError):
+        pass
+    os._exit(PARENT_GONE_EXIT)
+
+
+def _die_with_parent(lifeline: Connection) -> None:
+    """Worker initializer: a daemon thread ends the worker when the sweep's process is gone."""
+    threading.Thread(target=_exit_when_closed, args=(lifeline,), name="sweep-lifeline", daemon=True).start()
+
+
 def _processes(tasks: Sequence[Task], run_fn: Callable, workers: int) -> Iterator[tuple[int, Outcome]]:
     if "forkserver" in multiprocessing.get_all_start_methods():
         context = multiprocessing.get_context("forkserver")
         context.set_forkserver_preload([run_fn.__module__])  # import the experiment once, fork workers
     else:
         context = multiprocessing.get_context("spawn")
-    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context)
+    lifeline, keep_alive = context.Pipe(duplex=False)  # only this process ever holds keep_alive
+    pool = ProcessPoolExecutor(max_workers=workers, mp_context=context, initializer=_die_with_parent,
+                               initargs=(lifeline,))
     try:
         futures = {pool.submit(run_point, run_fn, p.config, p.seed): i for i, p in tasks}
         for future in as_completed(futures):
@@ -69,6 +96,8 @@ def _processes(tasks: Sequence[Task], run_fn: Callable, workers: int) -> Iterato
             yield futures[future], outcome
     finally:
         pool.shutdown(wait=True, cancel_futures=True)
+        keep_alive.close()
+        lifeline.close()
 
 
 def _dask_client(address: str, workers: int, processes: bool) -> Any:
@@ -110,26 +139,27 @@ def _close_client(client: Any, local: bool) -> None:
 
 
 def run_sweep(plan: SweepPlan, db: str | os.PathLike[str], *, workers: int = 1, dask: str | None = None,
-              dask_processes: bool = True, quiet: bool = False) -> SweepSummary:
+              dask_processes: bool = True, quiet: bool = False, append: bool = False) -> SweepSummary:
     """Run every unfinished point of ``plan``, appending one row per point to the database ``db``.
 
     ``workers > 1`` uses local processes; ``dask`` is a scheduler address or ``"local"`` (a
     LocalCluster of ``workers`` workers, processes unless ``dask_processes`` is false). The database
-    is only created once the execution backend is ready.
+    is only created once the execution backend is ready. A database holding points of another sweep
+    definition is refused unless ``append`` (see :meth:`ResultStore.write_plan_meta`).
     """
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ConfigError("--workers", workers, "must be an integer >= 1")
     client = None if dask is None else _dask_client(dask, workers, dask_processes)
     try:
-        return _run(plan, Path(db), workers, client, quiet)
+        return _run(plan, Path(db), workers, client, quiet, append)
     finally:
         if client is not None:
             _close_client(client, dask == "local")
 
 
-def _run(plan: SweepPlan, db: Path, workers: int, client: Any, quiet: bool) -> SweepSummary:
+def _run(plan: SweepPlan, db: Path, workers: int, client: Any, quiet: bool, append: bool) -> SweepSummary:
     with ResultStore(db) as store:
-        store.write_plan_meta(plan)
+        store.write_plan_meta(plan, append=append)
         done = store.finished()
         tasks = [(i, p) for i, p in enumerate(plan.points) if (p.point_id, p.config_hash) not in done]
         skipped = len(plan.points) - len(tasks)
