@@ -48,8 +48,10 @@ def test_metrics_layout(metrics: dict) -> None:
     assert metrics["latency_s"] > 0 and metrics["wall_s"] > 0
 
 
-def test_analog_energy_matches_paper(metrics: dict) -> None:
+def test_calibration_point_simulated_mutag(metrics: dict) -> None:
+    """A calibration check, not a prediction: paper-esgnn-2023's ADC FOM was fitted to this total."""
     assert metrics["energy"]["analog_J"] == pytest.approx(PAPER_MUTAG_ANALOG_J, rel=0.05)
+    assert "calibrated" in metrics["energy"]["technology"]
 
 
 def test_same_seed_same_numbers_other_seed_other_arrays(config: ExperimentConfig, metrics: dict) -> None:
