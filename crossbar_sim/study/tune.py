@@ -102,6 +102,8 @@ class TuneSpace:
     budget: configurations drawn, the input's own settings being the first.
     seeds: tuning seeds: each forms one set of arrays and draws the protocol's splits.
     eta: successive halving keeps the best 1/eta of the configurations per rung, on eta times the seeds.
+    max_features: configurations whose readout sees more features are not drawn (the readout's fits
+        grow with the cube of the smaller of features and items).
     name: the preset's name, or the space file.
     """
 
@@ -109,6 +111,7 @@ class TuneSpace:
     budget: int = 40
     seeds: tuple[int, ...] = (100, 101, 102, 103, 104)
     eta: int = 3
+    max_features: int = 1024
     name: str = "custom"
 
     def __post_init__(self) -> None:
@@ -124,6 +127,8 @@ class TuneSpace:
             raise ConfigError("seeds", list(self.seeds), "must be distinct integers >= 0")
         if self.eta < 2:
             raise ConfigError("eta", self.eta, "must be an integer >= 2")
+        if self.max_features < 2:
+            raise ConfigError("max_features", self.max_features, "must be an integer >= 2")
 
 
 def _as_candidate(value: Any) -> Any:
@@ -132,7 +137,7 @@ def _as_candidate(value: Any) -> Any:
 
 def load_space(spec: str, base: ExperimentConfig) -> TuneSpace:
     """The space named ``spec`` (a preset; ``auto``: graph or node by the protocol) or read from a YAML file
-    with ``space:`` (key: list of values) and optional ``budget``, ``seeds``, ``eta``."""
+    with ``space:`` (key: list of values) and optional ``budget``, ``seeds``, ``eta``, ``max_features``."""
     if spec == "auto":
         spec = "node" if base.workload.protocol in NODE_PROTOCOLS else "graph"
     if spec in PRESET_SPACES:
@@ -141,13 +146,14 @@ def load_space(spec: str, base: ExperimentConfig) -> TuneSpace:
     if not path.is_file():
         raise ConfigError("--space", spec, f"is neither a preset ({', '.join(PRESET_SPACES)}) nor a file")
     document = load_yaml_file(path)
-    unknown = set(document) - {"space", "budget", "seeds", "eta"}
+    unknown = set(document) - {"space", "budget", "seeds", "eta", "max_features"}
     if unknown:
-        raise ConfigError.problem(f"{spec}: {sorted(unknown)[0]}", "unknown key (space, budget, seeds, eta)")
+        raise ConfigError.problem(f"{spec}: {sorted(unknown)[0]}",
+                                  "unknown key (space, budget, seeds, eta, max_features)")
     axes = document.get("space")
     if not isinstance(axes, dict):
         raise ConfigError.problem(f"{spec}: space", "must map dotted experiment keys to lists of values")
-    options = {k: document[k] for k in ("budget", "eta") if k in document}
+    options = {k: document[k] for k in ("budget", "eta", "max_features") if k in document}
     if "seeds" in document:
         options["seeds"] = tuple(document["seeds"]) if isinstance(document["seeds"], list) else ()
     return TuneSpace({k: _as_candidate(v) if isinstance(v, list) else v for k, v in axes.items()},
@@ -202,6 +208,14 @@ class TuneResult:
     hardware: bool
 
 
+def readout_width(workload) -> int:
+    """Features the readout of ``workload`` sees per item: pooled (graphs) or node states, and the bias."""
+    r = workload.reservoir
+    steps = r.iterations if r.readout_steps == "all" else 1
+    pools = 1 if workload.protocol in NODE_PROTOCOLS else len(r.poolings)
+    return r.units * steps * pools + 1
+
+
 def _value_at(config: Any, dotted: str) -> Any:
     for part in dotted.split("."):
         config = getattr(config, part)
@@ -245,11 +259,13 @@ class Tuner:
             self.file.runner.check_effective([config])
         except (ConfigError, ValueError):
             return None
+        if readout_width(config.workload) > self.space.max_features:
+            return None
         return Candidate(values, config)
 
     def candidates(self) -> tuple[list[Candidate], int]:
         """The input's settings, then up to ``budget - 1`` distinct random draws; and how many were refused
-        (combinations with a key that has no effect)."""
+        (combinations with a key that has no effect, or more readout features than ``max_features``)."""
         base_values = {k: _value_at(self.base, k) for k in self.axes}
         out = [Candidate(base_values, self.base)]
         seen = {repr(sorted(base_values.items()))}
