@@ -12,7 +12,7 @@ so node j receives (W_H·x_i) from every i with A[i, j] = 1; here that is Z = A�
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Literal
 
@@ -159,12 +159,19 @@ def reservoir_states(
 ) -> np.ndarray:
     """The states the readout sees: H_T (nodes, units), or every H_t side by side (nodes, units × T)
     with ``readout_steps: all`` (see :func:`reservoir_steps`; X_0 = 0 when there are no updates)."""
-    states = np.zeros((inputs.shape[0], config.units))
-    kept = []
-    for states in reservoir_steps(inputs, aggregation, w_in, w_rec, config, ledger):
+    return np.hstack(_read_out(reservoir_steps(inputs, aggregation, w_in, w_rec, config, ledger),
+                               np.zeros((inputs.shape[0], config.units)), config, lambda s: s))
+
+
+def _read_out(steps: Iterator[np.ndarray], initial: np.ndarray, config: ReservoirConfig,
+              transform: Callable[[np.ndarray], np.ndarray]) -> list[np.ndarray]:
+    """``transform`` of the states the readout sees: of every update's (``readout_steps: all``) as they
+    come, else of the last (``initial`` when there are no updates)."""
+    states, kept = initial, []
+    for states in steps:
         if config.readout_steps == "all":
-            kept.append(states)
-    return np.hstack(kept) if kept else states
+            kept.append(transform(states))
+    return kept or [transform(states)]
 
 
 def pool_graphs(states: np.ndarray, graph_ptr: np.ndarray, poolings: tuple[Pooling, ...]) -> np.ndarray:
@@ -195,12 +202,8 @@ def graph_embeddings(inputs: np.ndarray, aggregation: sp.csr_matrix, w_in: Matri
     nodes × units × T is kept). Pooling and the readout run on the host; their energy is the workload's
     shared host term (:mod:`crossbar_sim.energy.gpu`), charged equally to both systems as in the paper.
     """
-    states = np.zeros((inputs.shape[0], config.units))
-    pooled = []
-    for states in reservoir_steps(inputs, aggregation, w_in, w_rec, config, ledger):
-        if config.readout_steps == "all":
-            pooled.append(pool_graphs(states, graph_ptr, config.poolings))
-    if not pooled:
-        pooled = [pool_graphs(states, graph_ptr, config.poolings)]
+    pooled = _read_out(reservoir_steps(inputs, aggregation, w_in, w_rec, config, ledger),
+                       np.zeros((inputs.shape[0], config.units)), config,
+                       lambda s: pool_graphs(s, graph_ptr, config.poolings))
     features = np.maximum(np.hstack(pooled), 0.0)
     return np.hstack([features, np.ones((features.shape[0], 1))])
