@@ -81,14 +81,6 @@ class OrientedTile:
         on_plus = self._oriented(pot[system.word_index] - pot[system.bit_index])
         return on_plus, self.cell_voltage_fraction - on_plus
 
-    def cell_voltages(self, volts: np.ndarray) -> np.ndarray | None:
-        """Exact cell voltages (batch, driven, sensed) for drive voltages (batch, driven); None: no IR."""
-        if self.solution is None:
-            return None
-        if not self.mirrored:
-            return self.solution.cell_voltages(volts)
-        return self.solution.cell_voltages(np.ascontiguousarray(volts[:, ::-1]))[:, ::-1, ::-1]
-
 
 def mirrored_solution(solution: IRDropSolution) -> IRDropSolution:
     """The IR-drop solution of the mirrored array (G[::-1, ::-1]ᵀ: rows are the bit lines, driven from

@@ -67,18 +67,29 @@ class NodalSystem:
             (np.concatenate([cond, cond, -cond, -cond]),
              (np.concatenate([a, b, a, b]), np.concatenate([a, b, b, a]))), shape=(n, n)).tocsr()
         self.n_free = free.size
+        self.laplacian = lap  # every node, free then fixed (currents into the fixed nodes)
         self.lap_free = lap[: self.n_free, : self.n_free].tocsc()
         self.lap_coupling = lap[: self.n_free, self.n_free:]
         self.word_index = index[word_label]
         self.bit_index = index[bit_label]
         self.n_cols = n_cols
+        self._lu: spla.SuperLU | None = None
+
+    def factor(self) -> spla.SuperLU:
+        """The sparse LU factor of the free-node equations, computed at the first call (needs n_free > 0)."""
+        if self._lu is None:
+            self._lu = spla.splu(self.lap_free, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
+                                 options={"SymmetricMode": True})
+        return self._lu
 
     def potentials(self, v_rows: np.ndarray) -> np.ndarray:
         """Potentials (V) of [free nodes, sources, grounds] for a batch ``v_rows`` (batch, R)."""
-        fixed = np.hstack([v_rows, np.zeros((v_rows.shape[0], self.n_cols))])
+        return self.port_potentials(np.hstack([v_rows, np.zeros((v_rows.shape[0], self.n_cols))]))
+
+    def port_potentials(self, fixed: np.ndarray) -> np.ndarray:
+        """Potentials (V) of [free nodes, sources, grounds] for a batch of port voltages ``fixed``
+        (batch, R + C): the R sources, then the C sense nodes (0 V in a read; driven in adjoint problems)."""
         if self.n_free == 0:
             return fixed
-        lu = spla.splu(self.lap_free, permc_spec="MMD_AT_PLUS_A", diag_pivot_thresh=0.0,
-                       options={"SymmetricMode": True})
-        free = -lu.solve(np.asarray(self.lap_coupling @ fixed.T))
+        free = -self.factor().solve(np.asarray(self.lap_coupling @ fixed.T))
         return np.hstack([free.T, fixed])
