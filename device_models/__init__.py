@@ -1,4 +1,5 @@
-"""RRAM device models: forming by dielectric breakdown, conductance, read noise, drift, stuck cells.
+"""RRAM device models: forming by dielectric breakdown, conductance, write-verify programming, read noise,
+drift, stuck cells.
 
 This package knows nothing of crossbars and imports nothing from ``crossbar_sim``.
 """
@@ -17,6 +18,7 @@ from device_models.device import RRAMDeviceModel
 from device_models.drift import DriftModel
 from device_models.errors import ParameterError
 from device_models.formed_array import FormedArray
+from device_models.programming import ProgrammingModel
 from device_models.read_noise import ReadNoiseModel
 from device_models.stuck import StuckCellModel
 
@@ -28,6 +30,7 @@ __all__ = [
     "FormedConductanceModel",
     "ParameterError",
     "PristineConductanceModel",
+    "ProgrammingModel",
     "RRAMDeviceModel",
     "ReadNoiseModel",
     "StuckCellModel",

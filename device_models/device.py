@@ -27,6 +27,8 @@ class RRAMDeviceModel:
 
     Cycle-to-cycle read noise is not here: it is drawn by the reads, with the sigmas of
     ``HardwareConfig.read_noise`` (one key per quantity; :class:`ReadNoiseModel` is its sampler).
+    Nor is the write-verify programming of given weights (``HardwareConfig.mapping.programming``,
+    a :class:`device_models.programming.ProgrammingModel`): forming writes no target.
 
     Attributes:
         breakdown: breakdown-voltage distribution (sets which cells form).

@@ -43,7 +43,7 @@ def _hw(mapping: MappingConfig, max_rows: int = 512, max_cols: int = 512, *,
                         ir_drop=wires is not None)
     return HardwareConfig(array=array, input=input_config or InputConfig(mode="ideal"),
                           adc=adc or ADCConfig(bits=None), read_noise=noise or ReadNoiseConfig(0.0, 0.0),
-                          mapping=mapping)
+                          mapping=HardwareConfig.ideal(mapping).mapping)  # ideal programming
 
 
 def _relative_error(y: np.ndarray, expected: np.ndarray, w: np.ndarray, x: np.ndarray, axis: int) -> float:

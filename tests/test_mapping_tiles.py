@@ -10,33 +10,46 @@ from hypothesis import strategies as st
 from crossbar_sim.mapping.config import MappingConfig
 from crossbar_sim.mapping.tiling import tile_matrix
 from crossbar_sim.mapping.weights import map_conductances, map_weights
-from device_models import ParameterError
+from device_models import ParameterError, ProgrammingModel
 
 
 def test_differential_mapping(rng: np.random.Generator) -> None:
     w = rng.standard_normal((5, 7))
-    mapped = map_weights(w, MappingConfig(g_max_S=25e-6))
+    config = MappingConfig(g_max_S=25e-6)  # default window: G_off = g_max_S / on_off_ratio
+    g_off = 25e-6 / config.programming.on_off_ratio
+    mapped = map_weights(w, config)
     assert mapped.g_plus_S.shape == (7, 5)  # (in, out)
     assert np.max(np.maximum(mapped.g_plus_S, mapped.g_minus_S)) == pytest.approx(25e-6)
-    assert np.all(np.minimum(mapped.g_plus_S, mapped.g_minus_S) == 0.0)  # one cell of each pair is off
-    np.testing.assert_allclose(mapped.weights, w, rtol=1e-14, atol=1e-15)
-    assert mapped.weight_per_S == pytest.approx(np.abs(w).max() / 25e-6)
+    assert np.all(np.minimum(mapped.g_plus_S, mapped.g_minus_S) == g_off)  # one cell of each pair is off
+    np.testing.assert_allclose(mapped.weights, w, rtol=1e-12, atol=1e-12)
+    assert mapped.weight_per_S == pytest.approx(np.abs(w).max() / (25e-6 - g_off))
+    ideal = map_weights(w, MappingConfig(g_max_S=25e-6, programming=ProgrammingModel.ideal()))
+    assert np.all(np.minimum(ideal.g_plus_S, ideal.g_minus_S) == 0.0)
+    np.testing.assert_allclose(ideal.weights, w, rtol=1e-14, atol=1e-15)
 
 
 def test_offset_mapping_shifts_by_the_minimum(rng: np.random.Generator) -> None:
     w = rng.standard_normal((4, 3))
-    mapped = map_weights(w, MappingConfig(mode="offset", g_max_S=10e-6))
+    config = MappingConfig(mode="offset", g_max_S=10e-6)
+    mapped = map_weights(w, config)
     assert mapped.g_minus_S is None and mapped.mode == "offset"
-    assert mapped.weight_offset == pytest.approx(w.min())
-    assert mapped.g_plus_S.min() == 0.0 and mapped.g_plus_S.max() == pytest.approx(10e-6)
-    np.testing.assert_allclose(mapped.weights, w, atol=1e-14)
-    nonneg = map_weights(np.abs(w), MappingConfig(mode="offset"))
-    assert nonneg.weight_offset == 0.0  # non-negative weights need no offset
+    # w_min on G_off, max W on G_on: W = k·G + w_min − k·G_off
+    assert mapped.g_plus_S.min() == pytest.approx(config.g_off_S)
+    assert mapped.g_plus_S.max() == pytest.approx(10e-6)
+    assert mapped.weight_per_S == pytest.approx((w.max() - w.min()) / (10e-6 - config.g_off_S))
+    assert mapped.weight_offset == pytest.approx(w.min() - mapped.weight_per_S * config.g_off_S)
+    np.testing.assert_allclose(mapped.weights, w, atol=1e-12)
+    ideal = map_weights(w, MappingConfig(mode="offset", g_max_S=10e-6, programming=ProgrammingModel.ideal()))
+    assert ideal.weight_offset == pytest.approx(w.min()) and ideal.g_plus_S.min() == 0.0
+    nonneg = map_weights(np.abs(w), MappingConfig(mode="offset", programming=ProgrammingModel.ideal()))
+    assert nonneg.weight_offset == 0.0  # non-negative weights need no offset on the ideal window
 
 
-def test_zero_matrix_maps_to_zero_conductance() -> None:
+def test_zero_matrix_maps_to_the_off_state() -> None:
     mapped = map_weights(np.zeros((2, 2)), MappingConfig())
-    assert np.all(mapped.g_plus_S == 0) and np.all(mapped.weights == 0)
+    assert np.all(mapped.g_plus_S == MappingConfig().g_off_S) and np.all(mapped.weights == 0)
+    ideal = map_weights(np.zeros((2, 2)), MappingConfig(programming=ProgrammingModel.ideal()))
+    assert np.all(ideal.g_plus_S == 0) and np.all(ideal.weights == 0)
 
 
 def test_map_conductances_checks_its_inputs() -> None:

@@ -98,7 +98,8 @@ def test_worst_case_current() -> None:
 
 def _hw(adc: ADCConfig, input_config: InputConfig, mapping: MappingConfig | None = None) -> HardwareConfig:
     return HardwareConfig(array=ArrayConfig(max_rows=8, max_cols=8), input=input_config, adc=adc,
-                          read_noise=ReadNoiseConfig(relative_sigma=0.0), mapping=mapping or MappingConfig())
+                          read_noise=ReadNoiseConfig(relative_sigma=0.0),
+                          mapping=HardwareConfig.ideal(mapping).mapping)  # ideal programming
 
 
 @pytest.mark.parametrize("mapping", [MappingConfig(), MappingConfig(pair_subtraction="digital"),

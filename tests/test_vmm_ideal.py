@@ -23,7 +23,7 @@ MAPPINGS = [MappingConfig(mode="differential", pair_subtraction="analog"),
 def _ideal(mapping: MappingConfig, max_rows: int = 512, max_cols: int = 512) -> HardwareConfig:
     base = HardwareConfig.ideal(mapping)
     return HardwareConfig(array=ArrayConfig(max_rows=max_rows, max_cols=max_cols), input=base.input,
-                          adc=base.adc, read_noise=base.read_noise, mapping=mapping)
+                          adc=base.adc, read_noise=base.read_noise, mapping=base.mapping)
 
 
 def _relative_error(y: np.ndarray, w: np.ndarray, x: np.ndarray) -> float:
@@ -94,7 +94,7 @@ def test_drift_applies_to_reads_not_to_weights() -> None:
     device = RRAMDeviceModel(drift=DriftModel(exponent_mean=0.05, exponent_std=0.01))
     hw = HardwareConfig(array=ArrayConfig(), input=InputConfig(mode="ideal"), adc=ADCConfig(bits=None),
                         read_noise=ReadNoiseConfig(relative_sigma=0.0), mapping=MappingConfig(mode="offset"),
-                        drift_time_s=100.0)
+                        train_time_s=100.0)
     m = AnalogMatrix.random(6, 8, hw, device, 1e4, np.random.default_rng(3))
     formed = device.form((8, 6), np.random.default_rng(3).spawn(2)[0])
     np.testing.assert_allclose(m.weights, 1e4 * formed.conductance_S.T, rtol=1e-15)

@@ -14,6 +14,7 @@ from crossbar_sim.circuit.config import ArrayConfig
 from crossbar_sim.circuit.wires import WireParasitics
 from crossbar_sim.mapping.config import MappingConfig
 from crossbar_sim.periphery.config import ADCConfig, InputConfig, ReadNoiseConfig
+from device_models.programming import ProgrammingModel
 
 # 3 outputs × 4 inputs on tiles of at most 2 rows × 4 columns (2 pairs): row blocks {0,1}, {2,3};
 # column blocks outputs {0,1} (4 columns), {2} (2 columns): 4 tiles, 6 physical columns per row block.
@@ -27,7 +28,8 @@ def _hardware(pair_subtraction: str = "analog", input_config: InputConfig | None
                           input=input_config or InputConfig(mode="bit_serial", bits=2),
                           adc=ADCConfig(bits=8, range_mode="fixed", full_scale_A=1e-12),
                           read_noise=ReadNoiseConfig(relative_sigma=0.0),
-                          mapping=MappingConfig(pair_subtraction=pair_subtraction))
+                          mapping=MappingConfig(pair_subtraction=pair_subtraction,
+                                                programming=ProgrammingModel.ideal()))
 
 
 def _cell_vi_by_hand(m: AnalogMatrix, read_voltage_V: float) -> float:
@@ -74,7 +76,7 @@ def test_dac_and_offset_counts(rng: np.random.Generator) -> None:
     ledger = EventLedger()
     hw = _hardware(input_config=InputConfig(mode="dac", bits=4))
     hw = HardwareConfig(array=hw.array, input=hw.input, adc=ADCConfig(bits=None), read_noise=hw.read_noise,
-                        mapping=MappingConfig(mode="offset"))
+                        mapping=MappingConfig(mode="offset", programming=ProgrammingModel.ideal()))
     w = W - 2.0  # signed: w_min = -1.5 is added digitally
     m = AnalogMatrix.from_weights(w, hw, rng, ledger=ledger)
     m.matmul(X)

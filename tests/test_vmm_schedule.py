@@ -19,6 +19,7 @@ from crossbar_sim.circuit.config import ArrayConfig
 from crossbar_sim.mapping.config import MappingConfig
 from crossbar_sim.periphery.config import ADCConfig, InputConfig, ReadNoiseConfig
 from crossbar_sim.periphery.encoders import encode_bit_serial
+from device_models.programming import ProgrammingModel
 
 # 3 outputs × 5 inputs, single-ended, on tiles of at most 2 rows × 4 columns: row tiles {0,1}, {2,3}, {4};
 # the 3 columns fit one column tile. Non-negative, so w_min = 0 and G = W / k.
@@ -36,7 +37,7 @@ def _hardware(accumulation: str, bits: int | None = None, full_scale_A: float = 
     return HardwareConfig(array=ArrayConfig(max_rows=2, max_cols=4, read_voltage_V=V_READ),
                           input=InputConfig(mode=input_mode, bits=2), adc=adc,
                           read_noise=noise or ReadNoiseConfig(relative_sigma=0.0),
-                          mapping=MappingConfig(mode="offset"))
+                          mapping=MappingConfig(mode="offset", programming=ProgrammingModel.ideal()))
 
 
 def _by_hand(m: AnalogMatrix, bits: int, full_scale_A: float, summed: bool) -> np.ndarray:

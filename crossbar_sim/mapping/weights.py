@@ -3,11 +3,17 @@
 Orientation: a logical matrix W is (out, in); on the array inputs drive rows (word lines) and
 outputs are sensed on columns (bit lines), so conductance matrices here are (in, out).
 
+Targets lie in the programming window [G_off, G_on] (G_on = g_max_S, G_off from
+``MappingConfig.programming``; G_off = 0 S for the ideal window):
+
 - Differential: W = k·(G⁺ − G⁻), k = ``weight_per_S`` (weight units per siemens). ``from_weights``
-  puts the positive part on G⁺ and the negative part on G⁻ (the other cell at 0 S) with max|W| at
-  g_max_S. A pair takes two adjacent physical columns (G⁺ then G⁻).
-- Offset (single-ended, as in Wang et al. 2023): W = k·G + w_min with G >= 0 and w_min = min(W, 0);
-  the w_min·Σx term is added digitally.
+  puts the positive part on G⁺ and the negative part on G⁻ above G_off (the other cell, and both
+  cells of a zero weight, at G_off) with max|W| at G_on. A pair takes two adjacent physical columns
+  (G⁺ then G⁻).
+- Offset (single-ended, as in Wang et al. 2023): W = k·G + w₀ with w₀ = w_min − k·G_off and
+  w_min = min(W, 0), so w_min maps to G_off and max W to G_on; the w₀·Σx term is added digitally.
+
+:func:`program_mapped` writes the targets with the write-verify error (:mod:`device_models.programming`).
 """
 
 from __future__ import annotations
@@ -28,7 +34,7 @@ class MappedMatrix:
     g_plus_S: G⁺ (differential) or G (offset).
     g_minus_S: G⁻ (differential) or None (offset).
     weight_per_S: k, logical weight per siemens.
-    weight_offset: w_min added to every weight (offset mode; 0 for differential).
+    weight_offset: w₀ added to every weight (offset mode; 0 for differential).
     """
 
     g_plus_S: np.ndarray
@@ -57,16 +63,27 @@ class MappedMatrix:
 
 
 def map_weights(weights: np.ndarray, config: MappingConfig) -> MappedMatrix:
-    """Program a signed logical matrix (out, in) onto conductances with the largest at g_max_S."""
+    """Target conductances of a signed logical matrix (out, in) in the window [G_off, g_max_S]."""
     w = check_array("weights", weights, ndim=2, nonempty=True).T
+    g_off = config.g_off_S
+    window = config.g_max_S - g_off
     if config.mode == "differential":
         span = float(np.max(np.abs(w)))
-        k = span / config.g_max_S if span > 0 else 1.0 / config.g_max_S
-        return MappedMatrix(np.maximum(w, 0.0) / k, np.maximum(-w, 0.0) / k, k)
+        k = span / window if span > 0 else 1.0 / window
+        return MappedMatrix(g_off + np.maximum(w, 0.0) / k, g_off + np.maximum(-w, 0.0) / k, k)
     w_min = min(float(w.min()), 0.0)
     span = float(w.max()) - w_min
-    k = span / config.g_max_S if span > 0 else 1.0 / config.g_max_S
-    return MappedMatrix((w - w_min) / k, None, k, w_min)
+    k = span / window if span > 0 else 1.0 / window
+    return MappedMatrix(g_off + (w - w_min) / k, None, k, w_min - k * g_off)
+
+
+def program_mapped(targets: MappedMatrix, config: MappingConfig, rng: np.random.Generator) -> MappedMatrix:
+    """The conductances written for the targets of :func:`map_weights` by ``config.programming``
+    (G⁺ and G⁻ from the two children of ``rng.spawn(2)``); the weights are the targets' own."""
+    model, g_off = config.programming, config.g_off_S
+    plus_rng, minus_rng = rng.spawn(2)
+    g_minus = None if targets.g_minus_S is None else model.program(targets.g_minus_S, g_off, minus_rng)
+    return targets.with_conductances(model.program(targets.g_plus_S, g_off, plus_rng), g_minus)
 
 
 def map_conductances(g_plus_S: np.ndarray, g_minus_S: np.ndarray | None, weight_per_S: float) -> MappedMatrix:

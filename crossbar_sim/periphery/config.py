@@ -18,7 +18,6 @@ from device_models.errors import (
     ParameterError,
     check_choice,
     check_int,
-    check_nonnegative,
     check_positive,
 )
 from device_models.read_noise import ReadNoiseModel
@@ -97,27 +96,49 @@ class ADCConfig:
 
 @dataclass(frozen=True)
 class ReadNoiseConfig:
-    """Cycle-to-cycle read noise, redrawn per read pulse and per cell.
+    """Cycle-to-cycle read noise, redrawn per read pulse and per cell (moments in
+    :mod:`device_models.read_noise`: every term is zero-mean, so E[G_read] = G).
 
     relative_sigma: multiplicative sigma relative to G (0.02 as in the paper's code).
     additive_sigma_S: additive floor, siemens.
-    mode: ``"output"``: the exact Gaussian column-current distribution drawn in output space (fast);
-        ``"per_cell"``: every cell's conductance drawn per read, then multiplied (slow reference).
+    sigma_table_S: (G_S, sigma_S) points of a tabulated sigma(G), linear between points, held at the
+        ends; adds in quadrature to relative_sigma and additive_sigma_S (set those to 0 to use it alone).
+    telegraph_relative_amplitude: random telegraph noise, level spacing ΔG relative to G (one two-level trap
+        per cell, its state drawn independently at every read; the levels are G − pΔG and G + (1 − p)ΔG).
+    telegraph_amplitude_S: random telegraph noise, level spacing independent of G, siemens (adds to the
+        relative spacing).
+    telegraph_occupancy: probability p of the trap's high state at a read (variance p(1 − p)ΔG²).
+    mode: ``"output"``: the column-current distribution drawn in output space as a Gaussian with the exact
+        mean and variance (fast; exact for the Gaussian terms, for RTN right to second order by the central
+        limit theorem over a column's cells); ``"per_cell"``: every cell's conductance drawn per read, then
+        multiplied (slow reference).
     """
 
     relative_sigma: float = 0.02
     additive_sigma_S: float = 0.0
     mode: Literal["output", "per_cell"] = "output"
+    sigma_table_S: tuple[tuple[float, float], ...] = ()
+    telegraph_relative_amplitude: float = 0.0
+    telegraph_amplitude_S: float = 0.0
+    telegraph_occupancy: float = 0.5
 
     def __post_init__(self) -> None:
-        check_nonnegative("ReadNoiseConfig.relative_sigma", self.relative_sigma)
-        check_nonnegative("ReadNoiseConfig.additive_sigma_S", self.additive_sigma_S)
         check_choice("ReadNoiseConfig.mode", self.mode, NOISE_MODES)
+        try:
+            model = self.model()  # validates every parameter
+        except ParameterError as exc:
+            raise ParameterError(exc.name.replace("ReadNoiseModel.", "ReadNoiseConfig."), exc.value,
+                                 exc.allowed) from None
+        object.__setattr__(self, "sigma_table_S", model.sigma_table_S)
 
     @property
     def enabled(self) -> bool:
-        return self.relative_sigma > 0.0 or self.additive_sigma_S > 0.0
+        """Whether reads are noisy at all."""
+        return self.model().enabled
 
     def model(self) -> ReadNoiseModel:
-        """The device-layer sampler with these sigmas (used by the per-cell mode)."""
-        return ReadNoiseModel(self.relative_sigma, self.additive_sigma_S)
+        """The device-layer noise model with these parameters: the per-cell sampler, and the per-read
+        ``std_S(G)`` the output-space read uses."""
+        return ReadNoiseModel(self.relative_sigma, self.additive_sigma_S, self.sigma_table_S,
+                              self.telegraph_relative_amplitude, self.telegraph_amplitude_S,
+                              self.telegraph_occupancy)

@@ -156,8 +156,8 @@ def _scale(value: Any, exponent: int, path: str) -> Any:
         return value
     if isinstance(value, float):
         return to_si(value, exponent)
-    if isinstance(value, (tuple, list)) and all(isinstance(v, float) for v in value):
-        return type(value)(to_si(v, exponent) for v in value)
+    if isinstance(value, (tuple, list)) and all(isinstance(v, (float, tuple, list)) for v in value):
+        return type(value)(_scale(v, exponent, path) for v in value)  # nested: e.g. [G, sigma] pairs
     raise ConfigError(path, value, "a unit suffix is only allowed on real-valued quantities")
 
 
