@@ -19,7 +19,8 @@ from crossbar_sim.study.experiment import ExperimentConfig, inactive_keys, run_e
 
 REPO = Path(__file__).resolve().parent.parent
 REPRESENTATIVE = REPO / "experiments" / "paper" / "mutag.yaml"  # IR drop, calibrated ADC, bit-serial
-SLOW_KEYS = {"hardware.read_noise.mode"}  # the per-cell reference read takes minutes on MUTAG
+SLOW_KEYS = {"hardware.read_noise.mode",  # the per-cell reference read takes minutes on MUTAG
+             "hardware.array.cell_iv"}  # sinh cells under IR drop: a Newton solve per pulse (~4x the run)
 _SMALL = {"S": 1e-7, "V": 0.1, "s": 10.0, "Ω": 1.0, "A": 1e-5}
 
 

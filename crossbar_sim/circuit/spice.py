@@ -3,6 +3,11 @@
 Node names: ``w<i>_<j>`` word line, ``b<i>_<j>`` bit line, ``in<i>`` row source, ``s<j>`` sense
 terminal. A 0-ohm connection merges its nodes (the merged node keeps one name). Each column ends in a
 0 V source ``vsense<j>`` to ground whose branch current is the column current.
+
+Ohmic cells are resistors ``rc<i>_<j>``; non-ohmic cells (:class:`device_models.cell_iv.CellIV`) are
+behavioural current sources ``bc<i>_<j>`` with ``I = G*Vr*sinh(V(w,b)/V0)/sinh(Vr/V0)``, and the netlist
+then tightens ngspice's Newton convergence tests (defaults reltol 1e-3, abstol 1e-12 A, vntol 1e-6 V) to
+NONLINEAR_OPTIONS, so the operating point is converged far below 1e-9 relative.
 """
 
 from __future__ import annotations
@@ -16,6 +21,11 @@ import numpy as np
 
 from crossbar_sim.circuit.irdrop import check_conductance, check_row_voltages, check_wires
 from crossbar_sim.circuit.wires import WireParasitics
+from device_models.cell_iv import CellIV
+from device_models.errors import ParameterError
+
+#: ngspice options for non-linear cells: relative and absolute (A, V) convergence tolerances, no gmin
+NONLINEAR_OPTIONS = ".options reltol=1e-13 abstol=1e-24 vntol=1e-16 gmin=0 itl1=500"
 
 
 def _word_node(i: int, j: int, wires: WireParasitics) -> str:
@@ -32,15 +42,30 @@ def _bit_node(i: int, j: int, n_rows: int, wires: WireParasitics) -> str:
     return f"b{i}_{j}"
 
 
+def _cell_element(i: int, j: int, w: str, b: str, g: float, cell: CellIV) -> str:
+    if cell.is_ohmic:
+        return f"rc{i}_{j} {w} {b} {1.0 / g:.17g}"
+    vr, v0 = f"{cell.read_voltage_V:.17g}", f"{cell.characteristic_voltage_V:.17g}"
+    return f"bc{i}_{j} {w} {b} I = {g:.17g}*{vr}*sinh(V({w},{b})/{v0})/sinh({vr}/{v0})"
+
+
 def to_spice_netlist(
-    conductance_S: np.ndarray, wires: WireParasitics, v_rows: np.ndarray, title: str = "crossbar IR drop"
+    conductance_S: np.ndarray, wires: WireParasitics, v_rows: np.ndarray, title: str = "crossbar IR drop",
+    cell: CellIV | None = None,
 ) -> str:
-    """Netlist of the array, its wires and row sources; values written with 17 significant digits."""
+    """Netlist of the array, its wires and row sources; values written with 17 significant digits.
+
+    ``cell``: the cells' read I–V (default ohmic)."""
     g = check_conductance(conductance_S)
     wires = check_wires(wires)
+    cell = CellIV() if cell is None else cell
+    if not isinstance(cell, CellIV):
+        raise ParameterError("cell", cell, "must be a device_models.cell_iv.CellIV or None")
     n_rows, n_cols = g.shape
     v = check_row_voltages(v_rows, n_rows, batched=False)
     lines = [f"* {title}"]
+    if not cell.is_ohmic:
+        lines.append(NONLINEAR_OPTIONS)
     for i in range(n_rows):
         lines.append(f"vin{i} in{i} 0 dc {v[i]:.17g}")
         if wires.driver_ohm > 0.0:
@@ -49,7 +74,7 @@ def to_spice_netlist(
         for j in range(n_cols):
             if g[i, j] > 0.0:
                 w, b = _word_node(i, j, wires), _bit_node(i, j, n_rows, wires)
-                lines.append(f"rc{i}_{j} {w} {b} {1.0 / g[i, j]:.17g}")
+                lines.append(_cell_element(i, j, w, b, float(g[i, j]), cell))
             if wires.wordline_segment_ohm > 0.0 and j + 1 < n_cols:
                 a, b = _word_node(i, j, wires), _word_node(i, j + 1, wires)
                 lines.append(f"rw{i}_{j} {a} {b} {wires.wordline_segment_ohm:.17g}")
