@@ -17,7 +17,7 @@ DOCS = Path(__file__).resolve().parent.parent / "docs" / "keys.md"
 
 
 @pytest.mark.parametrize(("name", "unit"), [
-    ("read_voltage_V", "V"), ("g_max_S", "S"), ("wordline_segment_ohm", "Ω"), ("drift_time_s", "s"),
+    ("read_voltage_V", "V"), ("g_max_S", "S"), ("wordline_segment_ohm", "Ω"), ("train_time_s", "s"),
     ("full_scale_A", "A"), ("input_scale_per_S", "1/S"), ("adc_walden_fom_J_per_step", "J/step"),
     ("relative_sigma", ""), ("bits", ""), ("max_rows", ""),
 ])

@@ -40,6 +40,16 @@ def test_read_noise_is_redrawn_per_read_but_not_the_formed_state(rng: np.random.
 def test_no_read_noise_returns_the_conductance(rng: np.random.Generator) -> None:
     g = np.linspace(1e-7, 2e-5, 7)
     np.testing.assert_array_equal(ReadNoiseModel(relative_sigma=0.0).sample(g, rng), g)
+    quiet = ReadNoiseModel(relative_sigma=0.0, telegraph_relative_amplitude=0.2, telegraph_occupancy=1.0)
+    np.testing.assert_array_equal(quiet.sample(g, rng), g)  # a trap that never leaves its state
+
+
+def test_terms_left_off_draw_nothing() -> None:
+    """Without a table or telegraph noise the sampler draws exactly what the plain Gaussian model drew,
+    so a seeded read is unchanged by the optional terms' existence."""
+    g = np.linspace(1e-7, 2e-5, 7)
+    z = np.random.default_rng(8).standard_normal(g.shape)
+    np.testing.assert_array_equal(ReadNoiseModel().sample(g, np.random.default_rng(8)), g * (1 + 0.02 * z))
 
 
 def test_drift_power_law_closed_form(rng: np.random.Generator) -> None:

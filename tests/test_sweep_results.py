@@ -275,8 +275,8 @@ def test_axes_follow_the_swept_values() -> None:
         _x_axis(ax, key, values, partners or [], rows or [])
         return ax
 
-    drift = axis("hardware.drift_time_s", [1.0, 1e4, 1e8])
-    assert drift.get_xscale() == "log" and drift.get_xlabel() == "Time after programming (s)"
+    drift = axis("hardware.inference_times_s", [1.0, 1e4, 1e8])
+    assert drift.get_xscale() == "log" and drift.get_xlabel() == "Inference time after forming (s)"
     bits = axis("hardware.adc.bits", [3, 4, 5, 6])
     assert bits.get_xscale() == "linear" and list(bits.get_xticks()) == [3, 4, 5, 6]
     noise = axis("hardware.read_noise.relative_sigma", [0.0, 0.05, 0.1])
@@ -302,7 +302,7 @@ def test_keys_get_human_names_and_units() -> None:
     assert label("param.hardware.adc.bits", [8]) == "ADC resolution (bits)"
     assert label("device.programming_voltage_V", [3.4]) == "Forming voltage (V)"
     assert label("hardware.array.wires.wordline_segment_ohm", [10.0]) == "Word-line segment resistance (Ω)"
-    assert label("hardware.drift_time_s", [1.0]) == "Time after programming (s)"
+    assert label("hardware.inference_times_s", [1.0]) == "Inference time after forming (s)"
     assert label("energy.analog_J", [3e-5]) == "Analogue system energy (µJ)"
     assert label("energy_report.analog.by_component.adc_tia_J", [2e-3]) == "ADC + TIA energy (reservoir) (mJ)"
     assert label("energy_report.latency_s.analog", [1e-3]) == "Analog latency (ms)"

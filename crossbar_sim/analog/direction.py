@@ -18,6 +18,7 @@ from crossbar_sim.analog.channels import channel_blocks, summed_block
 from crossbar_sim.analog.hardware import HardwareConfig
 from crossbar_sim.analog.ledger import TileGeometry
 from crossbar_sim.analog.noisy_read import read_noisy, split_channels
+from crossbar_sim.analog.nonlinear_read import calibrated_newton_full_scale, cell_drive, read_newton
 from crossbar_sim.analog.orientation import OrientedTile
 from crossbar_sim.analog.ranging import calibrated_full_scale, initial_full_scale, worst_case_full_scale
 from crossbar_sim.analog.reference import per_cell_currents
@@ -30,8 +31,11 @@ class ReadDirection:
     """The read of a (n_out, n_in) logical matrix whose n_in inputs drive the lines of ``grid``.
 
     grid: the tiles as this direction sees them, one row per block of tiles sharing driven lines.
-    analog_weights: (n_out, n_in) the part of the matrix computed in the analogue domain, as programmed
-        (the bit-serial offset correction uses its row sums); ``weight_offset``: w_min of offset mapping.
+    analog_weights: (n_out, n_in) the part of the matrix computed in the analogue domain as the system
+        knows it (the bit-serial offset correction uses its row sums): the programmed targets, or for a
+        formed array the conductances read when it was characterised (``hardware.train_time_s``, see
+        :meth:`crossbar_sim.analog.matrix.AnalogMatrix.at_time`); ``weight_offset``: w_min of offset
+        mapping. ``weight_per_S`` (k) also carries the drift compensation's digital gain.
     reverse: the bit lines are driven (pairs take two driven columns, pulses per plane as documented in
         :mod:`crossbar_sim.analog.orientation`).
     """
@@ -49,8 +53,13 @@ class ReadDirection:
         self.pulses = 2 if reverse and self.digital_pairs else 1  # sequential pulses per plane
         self.lines_per_input = 2 if reverse and differential and not self.digital_pairs else 1
         noise = hw.read_noise
-        self.blocks = channel_blocks(grid, self.digital_pairs, noise.relative_sigma**2,
-                                     noise.additive_sigma_S**2)
+        model = noise.model()
+        fast_noise = noise.enabled and noise.mode == "output"  # the per-cell reference draws cells itself
+        # IR drop: the inputs' assumed E[x_i x_j]/E[x_i²]: bit planes have about half their lines on,
+        # other inputs are signed (crossbar_sim.circuit.sensitivity)
+        cross_weight = 0.5 if hw.input.mode == "bit_serial" else 0.0
+        self.blocks = channel_blocks(grid, self.digital_pairs,
+                                     (lambda g: model.std_S(g) ** 2) if fast_noise else None, cross_weight)
         self.block_rows = [[row] for row in grid]  # the rows of tiles each block reads
         stacked = 1
         if hw.adc.tile_accumulation == "analog" and len(grid) > 1:
@@ -69,6 +78,8 @@ class ReadDirection:
         self.full_scale_A = initial_full_scale(self.blocks, self.n_adc_groups, hw.adc,
                                                hw.array.read_voltage_V, signed_inputs)
         self.analog_rowsum = analog_weights.sum(axis=1)
+        self.cell = hw.array.cell
+        self.newton = hw.array.ir_drop and not self.cell.is_ohmic  # every pulse solved by Newton's method
 
     def calibrate(self, x: np.ndarray) -> np.ndarray:
         """Range every ADC group on the noise-free currents of inputs x (n_in, batch); returns (groups,) A."""
@@ -76,7 +87,13 @@ class ReadDirection:
         enc = encode_inputs(x, hw.input, hw.array.read_voltage_V, np.float64)
         groups = self.n_adc_groups
         worst = worst_case_full_scale(self.blocks, groups, hw.array.read_voltage_V, self.signed_inputs)
-        self.full_scale_A = calibrated_full_scale(self.blocks, groups, enc, hw.adc.percentile, worst)
+        if self.newton:
+            self.full_scale_A = calibrated_newton_full_scale(self.block_rows, self.blocks, enc,
+                                                             self.digital_pairs, self.cell, groups,
+                                                             hw.adc.percentile, worst)
+        else:
+            self.full_scale_A = calibrated_full_scale(self.blocks, groups, cell_drive(enc, self.cell),
+                                                      hw.adc.percentile, worst)
         return self.full_scale_A.copy()
 
     def read(self, x: np.ndarray, full_scale_A: np.ndarray, rng: np.random.Generator,
@@ -92,15 +109,22 @@ class ReadDirection:
         code_min, code_max = adc_code_range(hw.adc.bits, self.bipolar) if quantise else (0, 0)
         vector_scale = self.weight_per_S * enc.scale / enc.volts_per_level
         n_vec = x.shape[1]
+        drive = enc if self.newton else cell_drive(enc, self.cell)  # what the cells conduct, per level
         y = np.zeros((self.n_out, n_vec))
         clipped = 0
         for rows, block, (mean_levels, ranges) in zip(self.block_rows, self.blocks, self.fast, strict=True):
             # channels are the outputs in order, so they accumulate straight into y (pairs: G⁺ then G⁻)
             acc = np.zeros((block.tile_ids.size, n_vec)) if self.digital_pairs else y
             lsb = full_scale_A[block.tile_ids] / code_max if quantise else np.ones(block.tile_ids.size)
-            levels = enc.levels[:, block.drive_start:block.drive_stop, :]
-            if hw.read_noise.enabled and not per_cell:
-                clipped += read_noisy(ranges, levels, enc, quantise, lsb, code_min, code_max, vector_scale,
+            levels = drive.levels[:, block.drive_start:block.drive_stop, :]
+            if self.newton:
+                noise = hw.read_noise.model() if hw.read_noise.enabled else None
+                clipped += read_newton(rows, levels, block.drive_start, enc, self.digital_pairs, self.cell,
+                                       noise, per_cell, (quantise, lsb, code_min, code_max, vector_scale),
+                                       acc, rng, noise_rng)
+                levels = levels[:0]
+            elif hw.read_noise.enabled and not per_cell:
+                clipped += read_noisy(ranges, levels, drive, quantise, lsb, code_min, code_max, vector_scale,
                                       acc, noise_rng)
                 levels = levels[:0]
             for k, lv in enumerate(levels):

@@ -11,7 +11,9 @@ pair (±V at once, or one per pulse when the pair is subtracted digitally, which
 plane); each driven physical line of a performed cycle takes one DAC conversion. cell_vi_W =
 Σ_vectors,planes Σ_i V_i²·Σ_cells G·f² (f = 1 without IR drop): the power of the noise-free cells under
 the uniform-drive cell-voltage approximation; driven_cells_V2 = Σ_i V_i²·(cells on line i), what the
-line capacitance is charged to. Calibration reads are not recorded (a one-off profiling pass).
+line capacitance is charged to. Calibration reads are not recorded (a one-off profiling pass), nor is
+the drift compensation's reference read at training time; its reference read at each inference time
+and its multiply per output are (:mod:`crossbar_sim.analog.compensation`).
 """
 
 from __future__ import annotations

@@ -17,7 +17,9 @@ from dataclasses import dataclass, field, fields, replace
 
 from device_models.errors import ParameterError
 
-PHASES = ("input_projection", "recurrence", "aggregation", "pooling", "readout", "other")
+#: workload phases (``drift_compensation``: the reference reads of :mod:`crossbar_sim.analog.compensation`)
+PHASES = ("input_projection", "recurrence", "aggregation", "pooling", "readout", "drift_compensation",
+          "other")
 DIGITAL_OPS = ("mac", "add", "mul", "activation", "compare")
 
 

@@ -8,7 +8,8 @@ orientation`); ``M.T`` is the transposed matrix on the same tiles; ``M.as_linear
 :class:`scipy.sparse.linalg.LinearOperator` whose matvec/rmatvec are the two reads. The forward read is
 set up when the matrix is programmed, the reverse one at its first use. Both share the tiles, the
 random streams (the per-cell sampler and the output-space noise seeds) and the ledger, where a
-reverse read is recorded under the name ``<name>.T``.
+reverse read is recorded under the name ``<name>.T``. ``M.at_time(t, rng)`` reads the same formed cells
+later (their drift), through the periphery as characterised at ``hardware.train_time_s``.
 """
 
 from __future__ import annotations
@@ -16,6 +17,12 @@ from __future__ import annotations
 import numpy as np
 from scipy.sparse.linalg import LinearOperator
 
+from crossbar_sim.analog.compensation import (
+    COMPENSATION_PHASE,
+    analog_magnitude,
+    global_gain,
+    reference_input,
+)
 from crossbar_sim.analog.direction import ReadDirection
 from crossbar_sim.analog.events import read_events
 from crossbar_sim.analog.hardware import HardwareConfig
@@ -23,17 +30,36 @@ from crossbar_sim.analog.ledger import EventLedger, TileGeometry
 from crossbar_sim.analog.orientation import forward_tiles, reverse_tiles
 from crossbar_sim.circuit.irdrop import IRDropSolution, solve_ir_drop_many
 from crossbar_sim.mapping.tiling import Tile, tile_matrix
-from crossbar_sim.mapping.weights import MappedMatrix, map_conductances, map_weights
+from crossbar_sim.mapping.weights import MappedMatrix, map_conductances, map_weights, program_mapped
 from device_models.device import RRAMDeviceModel
-from device_models.errors import ParameterError, check_array, check_int, check_positive
+from device_models.errors import ParameterError, check_array, check_int, check_nonnegative, check_positive
+from device_models.formed_array import FormedArray
+
+
+def _pairs(g: np.ndarray, differential: bool) -> tuple[np.ndarray, np.ndarray | None]:
+    """(G⁺, G⁻) from adjacent formed columns, or (G, None) for offset columns."""
+    return (g[:, 0::2], g[:, 1::2]) if differential else (g, None)
 
 
 class _Programmed:
-    """What a matrix and its transpose share: the programmed tiles, random streams, ledger and reads."""
+    """What a matrix and its transpose share: the programmed tiles, random streams, ledger and reads.
+
+    ``known`` is the matrix the digital periphery believes it holds (its row sums feed the bit-serial
+    offset correction): the programmed one unless given. ``origin`` is the characterised matrix whose
+    ADC ranges and compensation reference a later read keeps (:meth:`AnalogMatrix.at_time`); ``formed``
+    the formed cells (and their drift law) of a random array.
+    """
 
     def __init__(self, mapped: MappedMatrix, read: MappedMatrix, hardware: HardwareConfig,
-                 rng: np.random.Generator, name: str, ledger: EventLedger | None) -> None:
+                 rng: np.random.Generator, name: str, ledger: EventLedger | None,
+                 known: MappedMatrix | None = None) -> None:
         self.mapped = mapped
+        self.known = mapped if known is None else known
+        self.origin = self
+        self.formed: FormedArray | None = None
+        self.reference: float | None = None  # the compensation's reference magnitude, read once
+        self.compensated = False
+        self.gain = 1.0  # digital gain on the converted outputs (drift compensation)
         self.hardware = hardware
         self.name = name
         self.ledger = ledger
@@ -46,9 +72,42 @@ class _Programmed:
                           if hw.array.ir_drop else [None] * len(flat))
         self.differential = read.g_minus_S is not None
         self.forward = ReadDirection(forward_tiles(self.tiles, self.solutions, self.differential),
-                                     mapped.analog_weights, mapped.weight_per_S, mapped.weight_offset, hw,
+                                     self.known.analog_weights, mapped.weight_per_S, mapped.weight_offset, hw,
                                      reverse=False)
         self._reverse: ReadDirection | None = None
+
+    def keep_ranges_of(self, origin: _Programmed) -> None:
+        """Read with ``origin``'s ADC ranges and drift law (the system does not re-profile)."""
+        self.origin, self.formed = origin, origin.formed
+        if origin.forward.full_scale_A is not None:
+            self.forward.full_scale_A = origin.forward.full_scale_A.copy()
+
+    def reference_magnitude(self, record: bool) -> float:
+        """Σ|analogue outputs| of a forward read of the compensation's reference input (recorded in the
+        ledger under the compensation phase when ``record``)."""
+        x = reference_input(self.forward.n_in)
+        full_scale = self.forward.full_scale_A
+        if full_scale is None:
+            raise RuntimeError(f"{self.name}: ADC range_mode 'calibrated' needs calibrate(X) before reading")
+        y, enc, clipped = self.forward.read(x, full_scale, self.rng, self.noise_rng)
+        if record and self.ledger is not None:
+            with self.ledger.phase(COMPENSATION_PHASE):
+                self.ledger.add_analog(read_events(self.forward, self.name, enc, x, clipped))
+        return analog_magnitude(y, x, self.forward.weight_offset)
+
+    def compensate(self) -> None:
+        """Global drift compensation: rescale the converted outputs of both directions by the ratio of the
+        origin's reference read (taken once, a calibration read: not recorded) to this one's (recorded)."""
+        origin = self.origin
+        if origin.reference is None:
+            origin.reference = origin.reference_magnitude(record=False)
+        self.gain = global_gain(origin.reference, self.reference_magnitude(record=True))
+        self.compensated = True
+        # the digital scale k (converted current -> weight) carries the gain: the analogue part is
+        # rescaled, the digital offset terms (known row sums, w_min·Σx) are not
+        for direction in (self.forward, self._reverse):
+            if direction is not None:
+                direction.weight_per_S = self.mapped.weight_per_S * self.gain
 
     @property
     def reverse(self) -> ReadDirection:
@@ -56,8 +115,10 @@ class _Programmed:
         if self._reverse is None:
             m = self.mapped
             self._reverse = ReadDirection(reverse_tiles(self.tiles, self.solutions, self.differential),
-                                          m.analog_weights.T, m.weight_per_S, m.weight_offset, self.hardware,
-                                          reverse=True)
+                                          self.known.analog_weights.T, m.weight_per_S * self.gain,
+                                          m.weight_offset, self.hardware, reverse=True)
+            if self.origin is not self and self.origin.reverse.full_scale_A is not None:
+                self._reverse.full_scale_A = self.origin.reverse.full_scale_A.copy()
         return self._reverse
 
 
@@ -71,13 +132,14 @@ class AnalogMatrix:
 
     def __init__(self, mapped: MappedMatrix, hardware: HardwareConfig, rng: np.random.Generator,
                  name: str = "W", ledger: EventLedger | None = None,
-                 read_mapped: MappedMatrix | None = None) -> None:
-        """Program ``mapped``; reads use ``read_mapped`` (e.g. drifted) if given. Prefer the constructors."""
+                 read_mapped: MappedMatrix | None = None, known: MappedMatrix | None = None) -> None:
+        """Program ``mapped``; reads use ``read_mapped`` (e.g. drifted) if given, and the digital offset
+        correction the row sums of ``known`` (default ``mapped``). Prefer the constructors."""
         if not isinstance(hardware, HardwareConfig):
             raise ParameterError("hardware", hardware, "must be a HardwareConfig")
         if not isinstance(rng, np.random.Generator):
             raise ParameterError("rng", rng, "must be a numpy.random.Generator")
-        self._shared = _Programmed(mapped, read_mapped or mapped, hardware, rng, name, ledger)
+        self._shared = _Programmed(mapped, read_mapped or mapped, hardware, rng, name, ledger, known)
         self._transposed = False
         self._transpose: AnalogMatrix | None = None
 
@@ -85,8 +147,14 @@ class AnalogMatrix:
     @classmethod
     def from_weights(cls, weights: np.ndarray, hardware: HardwareConfig, rng: np.random.Generator,
                      name: str = "W", ledger: EventLedger | None = None) -> AnalogMatrix:
-        """Program a given signed (out, in) matrix (mapping per ``hardware.mapping``; max|W| → g_max_S)."""
-        return cls(map_weights(weights, hardware.mapping), hardware, rng, name, ledger)
+        """Program a given signed (out, in) matrix (mapping per ``hardware.mapping``: max|W| → g_max_S, zero
+        (offset: the smallest) weight → G_off). The write-verify error (``hardware.mapping.programming``) is
+        drawn once here, from the first child of ``rng.spawn(2)``; reads draw from the second. ``weights``
+        are the targets, the tiles hold the written conductances."""
+        program_rng, read_rng = rng.spawn(2)
+        targets = map_weights(weights, hardware.mapping)
+        written = program_mapped(targets, hardware.mapping, program_rng)
+        return cls(targets, hardware, read_rng, name, ledger, read_mapped=written)
 
     @classmethod
     def random(cls, out_features: int, in_features: int, hardware: HardwareConfig, device: RRAMDeviceModel,
@@ -96,9 +164,13 @@ class AnalogMatrix:
 
         ``hardware.mapping.mode`` ``"differential"``: W = weight_scale·(G⁺ − G⁻) on adjacent formed
         columns (zero mean); ``"offset"``: W = weight_scale·G (the paper: W_H = 0.01·G/µS is
-        weight_scale = 1e4 per S). Reads happen ``hardware.drift_time_s`` after forming
-        (the device's drift law); ``weights`` are the conductances at forming. The read noise is the
-        hardware config's (:class:`crossbar_sim.periphery.config.ReadNoiseConfig`).
+        weight_scale = 1e4 per S). ``weights`` are the conductances at forming (the drift law's
+        reference time t0); reads happen at ``hardware.train_time_s`` (the device's drift law, one
+        exponent ν per cell drawn at forming), where the system is characterised: the bit-serial offset
+        correction uses the row sums of the array as it reads then (noise-free: a well-averaged reference
+        read), and the ADC ranges are set on it (``calibrate``, or the worst case of ``tile_max``).
+        :meth:`at_time` reads the same cells later. The read noise is the hardware config's
+        (:class:`crossbar_sim.periphery.config.ReadNoiseConfig`).
         """
         out_features = check_int("out_features", out_features, minimum=1)
         in_features = check_int("in_features", in_features, minimum=1)
@@ -107,14 +179,40 @@ class AnalogMatrix:
         form_rng, read_rng = rng.spawn(2)
         per = 2 if mode == "differential" else 1
         formed = device.form((in_features, per * out_features), form_rng)
-        g_now = formed.conductance_at(hardware.drift_time_s)
+        mapped = map_conductances(*_pairs(formed.conductance_S, per == 2), weight_scale)
+        read = mapped.with_conductances(*_pairs(formed.conductance_at(hardware.train_time_s), per == 2))
+        matrix = cls(mapped, hardware, read_rng, name, ledger, read_mapped=read, known=read)
+        matrix._shared.formed = formed
+        return matrix
 
-        def split(g: np.ndarray) -> tuple[np.ndarray, np.ndarray | None]:
-            return (g[:, 0::2], g[:, 1::2]) if per == 2 else (g, None)
+    def at_time(self, time_s: float, rng: np.random.Generator,
+                ledger: EventLedger | None = None) -> AnalogMatrix:
+        """The same formed cells read ``time_s`` seconds after forming, by the system as characterised at
+        ``hardware.train_time_s`` (the matrix :meth:`random` returned, or the one this was read from).
 
-        mapped = map_conductances(*split(formed.conductance_S), weight_scale)
-        read = mapped.with_conductances(*split(g_now))
-        return cls(mapped, hardware, read_rng, name, ledger, read_mapped=read)
+        Each cell drifts with the exponent drawn at forming (the same cells drift coherently across
+        times); the tiles are re-read and their IR drop re-solved on the drifted conductances. The ADC
+        ranges of both directions and the row sums of the offset correction stay the characterised ones
+        (the system does not re-profile). With ``hardware.drift_compensation`` ``"global"`` the converted
+        outputs are rescaled by the ratio of two reference reads (:mod:`crossbar_sim.analog.compensation`),
+        the one at ``time_s`` recorded in ``ledger`` with one digital multiply per output of every read.
+        ``rng`` seeds the new read streams; reads record into ``ledger``.
+        """
+        origin = self._shared.origin
+        if origin.formed is None:
+            raise ParameterError("at_time", self.name, "only arrays formed by AnalogMatrix.random drift "
+                                 "(programmed arrays have no drift law)")
+        train_s = origin.hardware.train_time_s
+        if check_nonnegative("time_s", time_s) < train_s:
+            raise ParameterError("time_s", time_s, f"must be >= hardware.train_time_s = {train_s}")
+        differential = origin.mapped.g_minus_S is not None
+        read = origin.mapped.with_conductances(*_pairs(origin.formed.conductance_at(time_s), differential))
+        later = AnalogMatrix(origin.mapped, origin.hardware, rng, origin.name, ledger, read_mapped=read,
+                             known=origin.known)
+        later._shared.keep_ranges_of(origin)
+        if origin.hardware.drift_compensation == "global":
+            later._shared.compensate()
+        return later.T if self._transposed else later
 
     # ----------------------------------------------------------------- the transpose
     @property
@@ -236,6 +334,8 @@ class AnalogMatrix:
         y, enc, clipped = self._direction.read(x, self._require_full_scale(), shared.rng, shared.noise_rng)
         if shared.ledger is not None:
             shared.ledger.add_analog(read_events(self._direction, self.name, enc, x, clipped))
+            if shared.compensated:
+                shared.ledger.add_digital("mul", y.size)  # the compensation's gain on every output
         return y
 
     def as_linear_operator(self) -> LinearOperator:

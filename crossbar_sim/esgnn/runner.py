@@ -19,7 +19,6 @@ from crossbar_sim.esgnn.tasks import (
     GRAPH_PROTOCOLS,
     NODE_PROTOCOLS,
     Attributes,
-    Protocol,
     ReadoutConfig,
     Split,
     SplitPlan,
@@ -65,8 +64,9 @@ class WeightsConfig:
 
 
 @dataclass(frozen=True)
-class WorkloadConfig:
-    """What to run: dataset, evaluation protocol, reservoir, weights and readout.
+class WorkloadConfig(SplitPlan):
+    """What to run: dataset, evaluation protocol (the :class:`SplitPlan` fields), reservoir, weights and
+    readout.
 
     Attributes:
         dataset: a dataset folder name in the data root (TUDataset layout, or Planetoid for Cora-like).
@@ -90,13 +90,6 @@ class WorkloadConfig:
     """
 
     dataset: str = "MUTAG"
-    protocol: Protocol = "paper_folds"
-    folds: int = 10
-    folds_file: str | None = None
-    validation_fraction: float = 0.1
-    train_per_class: int = 20
-    val_size: int = 500
-    test_size: int = 1000
     node_attributes: Attributes = "standardize"
     reservoir: ReservoirConfig = field(default_factory=ReservoirConfig)
     weights: WeightsConfig = field(default_factory=WeightsConfig)
@@ -124,26 +117,37 @@ class WorkloadConfig:
         if self.protocol == "folds_file" and not self.folds_file:
             raise ParameterError("folds_file", self.folds_file, "protocol 'folds_file' needs the file's path")
 
-    @property
-    def split_plan(self) -> SplitPlan:
-        """The protocol and its settings."""
-        return SplitPlan(self.protocol, self.folds, self.folds_file, self.validation_fraction,
-                         self.train_per_class, self.val_size, self.test_size)
-
 
 @dataclass
 class RepeatResult:
-    """One set of arrays (one repeat): hardware and software accuracies, events, wall time."""
+    """One set of arrays (one repeat): hardware accuracies at each test read time, software accuracies,
+    the events of one inference pass, wall time.
+
+    times_s: the times the test embeddings were read (``hardware.test_read_times_s``).
+    time_split_accuracies: per time, the test accuracy of every split.
+    """
 
     repeat: int
-    split_accuracies: list[float]
+    times_s: tuple[float, ...]
+    time_split_accuracies: list[list[float]]
     baseline_split_accuracies: list[float]
     ledger: EventLedger
     wall_s: float
 
     @property
+    def split_accuracies(self) -> list[float]:
+        """Test accuracy of every split at the first test read time."""
+        return self.time_split_accuracies[0]
+
+    @property
     def accuracy(self) -> float:
+        """Mean test accuracy over the splits at the first test read time."""
         return float(np.mean(self.split_accuracies))
+
+    @property
+    def accuracies_by_time(self) -> list[float]:
+        """Mean test accuracy over the splits at each test read time."""
+        return [float(np.mean(a)) for a in self.time_split_accuracies]
 
     @property
     def baseline_accuracy(self) -> float:
@@ -222,16 +226,31 @@ def split_features(dataset, splits: list[Split], workload: WorkloadConfig, w_in:
         yield members, embed(dataset, workload, w_in, w_rec, record, split)
 
 
-def scored_groups(dataset, splits: list[Split], workload: WorkloadConfig,
-                  groups: list[tuple[list[int], np.ndarray]]) -> list[float]:
-    """Test accuracy per split from the features of each group of splits (:func:`split_features`)."""
+Groups = list[tuple[list[int], np.ndarray]]  # (indices of splits, their readout features), see split_features
+
+
+def scored_groups(dataset, splits: list[Split], workload: WorkloadConfig, groups: Groups,
+                  test_groups: Groups | None = None) -> list[float]:
+    """Test accuracy per split: the readout fitted on the features of each group of splits
+    (:func:`split_features`) and scored on ``test_groups``' features of the same groups (default: the
+    same features)."""
     num_classes = int(dataset.labels.max()) + 1
     out: dict[int, float] = {}
-    for members, features in groups:
+    for (members, features), (_, test_features) in zip(groups, test_groups or groups, strict=True):
         chosen = [splits[k] for k in members]
         out |= dict(zip(members, evaluate_splits(features, dataset.labels, chosen, num_classes,
-                                                 workload.readout), strict=True))
+                                                 workload.readout, test_features), strict=True))
     return [out[k] for k in range(len(splits))]
+
+
+def arrays_at(w_in: AnalogMatrix, w_rec: AnalogMatrix, time_s: float, seed: int, repeat: int,
+              ledger: EventLedger | None) -> tuple[AnalogMatrix, AnalogMatrix]:
+    """W_I and W_H of ``repeat`` read ``time_s`` after forming (:meth:`AnalogMatrix.at_time`: the
+    periphery as characterised at training time), each with the read streams of
+    ``(seed, "repeat", repeat, name, "read_at", time_s)``: a time's numbers do not depend on the other
+    times read."""
+    return tuple(m.at_time(time_s, stream(seed, "repeat", repeat, m.name, "read_at", time_s), ledger)
+                 for m in (w_in, w_rec))
 
 
 def software_reservoir(workload: WorkloadConfig, n_inputs: int, device: RRAMDeviceModel,
@@ -266,8 +285,8 @@ def calibrated_arrays(dataset, splits: list[Split], workload: WorkloadConfig, de
 def workload_splits(dataset, workload: WorkloadConfig, seed: int, data_root=None) -> list[Split]:
     """The protocol's splits, each with its validation items; drawn once per experiment from the seed."""
     if is_node_task(dataset):
-        return node_splits(dataset, workload.split_plan, seed)
-    return graph_splits(dataset, workload.split_plan, seed, data_root)
+        return node_splits(dataset, workload, seed)
+    return graph_splits(dataset, workload, seed, data_root)
 
 
 def run_repeat(
@@ -279,13 +298,32 @@ def run_repeat(
     seed: int,
     repeat: int,
 ) -> RepeatResult:
-    """Form fresh arrays for ``repeat``, embed the whole dataset through them, and score every split
-    (next to the software baseline, see :func:`calibrated_arrays`)."""
+    """Form fresh arrays for ``repeat`` and score every split at each test read time, next to the
+    software baseline (see :func:`calibrated_arrays`).
+
+    Time model: the cells are formed at t = 0 (their conductance defined at the drift law's reference
+    time t0); at ``hardware.train_time_s`` the system is characterised once (ADC ranges on the profiling
+    pass, the offset correction's row sums, the compensation's reference read) and the whole dataset is
+    embedded: the readout is fitted (and its penalty chosen) on these embeddings. At each of
+    ``hardware.test_read_times_s`` the arrays are re-read with that characterisation
+    (:func:`arrays_at`) and the test items scored on the new embeddings; a time equal to the training
+    time reuses the training embeddings (each item is embedded once per time). The ledger holds one
+    inference pass: the one at the first test read time.
+    """
     start = time.perf_counter()
     ledger = EventLedger()
+    times = hardware.test_read_times_s
     w_in, w_rec, software = calibrated_arrays(dataset, splits, workload, device, hardware, seed, repeat,
                                               ledger, workload.baseline)
     baseline_acc = [] if software is None else scored_groups(dataset, splits, workload, software)
-    hardware_acc = scored_groups(dataset, splits, workload,
-                                 list(split_features(dataset, splits, workload, w_in, w_rec, ledger)))
-    return RepeatResult(repeat, hardware_acc, baseline_acc, ledger, time.perf_counter() - start)
+    trained_at_first = times[0] == hardware.train_time_s
+    train = list(split_features(dataset, splits, workload, w_in, w_rec, ledger if trained_at_first else None))
+    per_time = []
+    for k, time_s in enumerate(times):
+        record = ledger if k == 0 else None
+        test = None
+        if time_s != hardware.train_time_s:
+            later = arrays_at(w_in, w_rec, time_s, seed, repeat, record)
+            test = list(split_features(dataset, splits, workload, *later, record))
+        per_time.append(scored_groups(dataset, splits, workload, train, test))
+    return RepeatResult(repeat, times, per_time, baseline_acc, ledger, time.perf_counter() - start)

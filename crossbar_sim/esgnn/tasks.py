@@ -6,9 +6,11 @@ then the readout is refitted on ``train`` and scored once on ``test``. Test item
 that last step. Graph protocols draw a stratified validation subset of each training fold (the paper's
 first nested split for MUTAG's ``paper_folds``); node protocols use the dataset's validation nodes.
 
-A task embeds the whole dataset once per set of arrays (the reservoir is fixed, so every split reuses the
-same embeddings, exactly as hardware would embed each graph once), unless the node inputs depend on the
-split: continuous node attributes standardised on each split's training items are embedded per split.
+A task embeds the whole dataset once per set of arrays and read time (the reservoir is fixed, so every
+split reuses the same embeddings, exactly as hardware would embed each graph once), unless the node inputs
+depend on the split: continuous node attributes standardised on each split's training items are embedded
+per split. The readout may be fitted on embeddings read at one time and scored on the test items read at
+another (``test_features``: drift between training and inference).
 """
 
 from __future__ import annotations
@@ -101,8 +103,13 @@ class SplitScore:
 
 
 def score_split(features: np.ndarray, labels: np.ndarray, split: Split, num_classes: int,
-                readout: ReadoutConfig) -> SplitScore:
-    """Choose the penalty on ``split.val`` (if there is a choice), refit on ``train``, score ``test``."""
+                readout: ReadoutConfig, test_features: np.ndarray | None = None) -> SplitScore:
+    """Choose the penalty on ``split.val`` (if there is a choice), refit on ``train``, score ``test``.
+
+    Selection and fit use ``features`` (read at training time); ``test`` is scored on ``test_features``
+    (the same items read at inference time; default ``features``).
+    """
+    test_features = features if test_features is None else test_features
     penalties = readout.penalties
     penalty = penalties[0]
     if len(penalties) > 1:
@@ -112,14 +119,14 @@ def score_split(features: np.ndarray, labels: np.ndarray, split: Split, num_clas
         penalty = select_penalty(accuracies, penalties)
     final = readout_path(readout.kind, features[split.train], labels[split.train], num_classes,
                          readout.standardize)
-    predicted = np.argmax(final.decisions(features[split.test], [penalty])[0], axis=1)
+    predicted = np.argmax(final.decisions(test_features[split.test], [penalty])[0], axis=1)
     return SplitScore(float(np.mean(predicted == labels[split.test])), penalty)
 
 
 def evaluate_splits(features: np.ndarray, labels: np.ndarray, splits: Sequence[Split], num_classes: int,
-                    readout: ReadoutConfig) -> list[float]:
-    """Test accuracy of every split (the readout runs on the host)."""
-    return [score_split(features, labels, s, num_classes, readout).accuracy for s in splits]
+                    readout: ReadoutConfig, test_features: np.ndarray | None = None) -> list[float]:
+    """Test accuracy of every split (the readout runs on the host; see :func:`score_split`)."""
+    return [score_split(features, labels, s, num_classes, readout, test_features).accuracy for s in splits]
 
 
 # ----------------------------------------------------------------------------------------- node inputs
@@ -225,7 +232,8 @@ def node_features_for_readout(
 # -------------------------------------------------------------------------------------------- protocols
 @dataclass(frozen=True)
 class SplitPlan:
-    """How to split a dataset: the protocol and its settings (see :class:`WorkloadConfig`)."""
+    """How to split a dataset: the protocol and its settings (documented in
+    :class:`crossbar_sim.esgnn.runner.WorkloadConfig`, which extends it)."""
 
     protocol: Protocol = "paper_folds"
     folds: int = 10

@@ -3,14 +3,16 @@
 ``load_experiment(path)`` reads an experiment file into an :class:`ExperimentConfig`;
 ``run_experiment(config, seed)`` forms ``config.repeats`` independent sets of arrays (each from its own
 named random stream under ``seed``), runs the workload through each next to its software baseline,
-prices the first repeat's event ledger with the energy technology, and returns nested metrics.
+prices the first repeat's event ledger with the energy technology, and returns nested metrics:
+``accuracy`` at the first test read time, ``accuracy_by_time`` at each (``hardware.train_time_s``,
+``hardware.inference_times_s``: :func:`crossbar_sim.esgnn.runner.run_repeat`).
 """
 
 from __future__ import annotations
 
 import os
 import time
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Literal
 
@@ -25,7 +27,14 @@ from crossbar_sim.energy.report import EnergyReport, build_report
 from crossbar_sim.energy.workload import EsgnnShape
 from crossbar_sim.esgnn.datasets import load_dataset
 from crossbar_sim.esgnn.datasets.catalog import has_node_attributes
-from crossbar_sim.esgnn.runner import WorkloadConfig, input_width, is_node_task, run_repeat, workload_splits
+from crossbar_sim.esgnn.runner import (
+    RepeatResult,
+    WorkloadConfig,
+    input_width,
+    is_node_task,
+    run_repeat,
+    workload_splits,
+)
 from crossbar_sim.esgnn.tasks import NODE_PROTOCOLS
 from crossbar_sim.study.config import (
     ConfigError,
@@ -105,6 +114,14 @@ def _summary(values: list[float]) -> dict:
     return {"mean": float(arr.mean()), "std": float(arr.std()), "per_repeat": [float(v) for v in arr]}
 
 
+def _by_time(results: list[RepeatResult]) -> dict:
+    """Hardware accuracy at each test read time: ``time_s``, ``mean``, ``std`` lists and ``per_repeat``
+    (one list per time)."""
+    per_time = [_summary(list(v)) for v in zip(*(r.accuracies_by_time for r in results), strict=True)]
+    return {"time_s": list(results[0].times_s), "mean": [s["mean"] for s in per_time],
+            "std": [s["std"] for s in per_time], "per_repeat": [s["per_repeat"] for s in per_time]}
+
+
 def _array_metrics(ledger: EventLedger) -> dict:
     """Tiles per logical matrix and the share of ADC conversions that clipped (first repeat)."""
     tiles: dict[str, int] = {}
@@ -132,6 +149,7 @@ def run_experiment(config: ExperimentConfig, seed: int = 0) -> dict:
                                         gpu_aggregation=config.energy.gpu_aggregation)
     return {
         "accuracy": _summary([r.accuracy for r in results]),
+        "accuracy_by_time": _by_time(results),
         "baseline_accuracy": _summary([r.baseline_accuracy for r in results]),
         "split_accuracies": [r.split_accuracies for r in results],
         "energy": {
@@ -175,6 +193,15 @@ def inactive_keys(config: ExperimentConfig) -> dict[str, str]:
         "hardware.mapping.g_max_S": "the formed random conductances are the weights (g_max_S scales "
                                     "programmed weights, AnalogMatrix.from_weights)",
     }
+    programmed = "nothing is programmed to a target (the formed random conductances are the weights)"
+    out |= {f"hardware.mapping.programming.{f.name}": programmed for f in fields(hw.mapping.programming)}
+    noise = hw.read_noise
+    if noise.telegraph_relative_amplitude == 0.0 and noise.telegraph_amplitude_S == 0.0:
+        out["hardware.read_noise.telegraph_occupancy"] = "no telegraph noise (both its amplitudes are 0)"
+    if noise.telegraph_occupancy in (0.0, 1.0):
+        out |= dict.fromkeys(("hardware.read_noise.telegraph_relative_amplitude",
+                              "hardware.read_noise.telegraph_amplitude_S"),
+                             "hardware.read_noise.telegraph_occupancy is 0 or 1 (the trap never switches)")
     if hw.adc.bits is None:
         keys = ("hardware.adc.range_mode", "hardware.adc.full_scale_A", "hardware.adc.percentile")
         out |= dict.fromkeys(keys, "the ADC is ideal (hardware.adc.bits is null)")
@@ -188,6 +215,11 @@ def inactive_keys(config: ExperimentConfig) -> dict[str, str]:
                                                  "hardware.array.max_rows): no partial sums to combine")
     if hw.input.mode == "ideal":
         out["hardware.input.bits"] = "hardware.input.mode is 'ideal' (unquantised voltages)"
+    if hw.array.cell_iv == "ohmic":
+        out["hardware.array.cell_iv_voltage_V"] = "hardware.array.cell_iv is 'ohmic'"
+    if hw.input.mode == "bit_serial" and not hw.array.ir_drop:
+        out |= dict.fromkeys(("hardware.array.cell_iv", "hardware.array.cell_iv_voltage_V"),
+                             "bit-serial pulses without IR drop: every cell sees 0 or V_read, where f(V) = V")
     if not hw.array.ir_drop:
         out |= {f"hardware.array.wires.{name}": "hardware.array.ir_drop is false"
                 for name in ("wordline_segment_ohm", "bitline_segment_ohm", "driver_ohm", "sense_ohm")}
@@ -198,13 +230,7 @@ def inactive_keys(config: ExperimentConfig) -> dict[str, str]:
         if breakdown.distribution != family:
             out |= {f"device.breakdown.{k}": f"used only with device.breakdown.distribution {family!r}"
                     for k in keys}
-    drift = config.device.drift
-    if drift.exponent_mean == 0.0 and drift.exponent_std == 0.0:
-        out |= dict.fromkeys(("hardware.drift_time_s", "device.drift.reference_time_s"),
-                             "drift is off (device.drift exponents are 0)")
-    if hw.drift_time_s <= drift.reference_time_s:
-        out |= dict.fromkeys(("device.drift.exponent_mean", "device.drift.exponent_std"),
-                             "reads happen at or before the drift reference time (hardware.drift_time_s)")
+    out |= _drift_inactive(config)
     if config.device.stuck.stuck_high_fraction == 0.0:
         out["device.stuck.stuck_high_conductance_S"] = "device.stuck.stuck_high_fraction is 0"
     out |= _protocol_inactive(config)
@@ -213,6 +239,24 @@ def inactive_keys(config: ExperimentConfig) -> dict[str, str]:
     if wl.weights.input_unformed_fraction is not None and wl.weights.recurrent_unformed_fraction is not None:
         out["device.programming_voltage_V"] = ("both arrays are formed at their own voltage "
                                                "(workload.weights.*_unformed_fraction)")
+    return out
+
+
+def _drift_inactive(config: ExperimentConfig) -> dict[str, str]:
+    """Keys of the time model that ``config``'s drift law and read times do not use."""
+    hw, drift = config.hardware, config.device.drift
+    out = {}
+    if drift.exponent_mean == 0.0 and drift.exponent_std == 0.0:
+        out |= dict.fromkeys(("hardware.train_time_s", "hardware.inference_times_s",
+                              "hardware.drift_compensation", "device.drift.reference_time_s"),
+                             "drift is off (device.drift exponents are 0)")
+    if max((hw.train_time_s, *hw.inference_times_s)) <= drift.reference_time_s:
+        out |= dict.fromkeys(("device.drift.exponent_mean", "device.drift.exponent_std"),
+                             "every read happens at or before the drift reference time "
+                             "(hardware.train_time_s, hardware.inference_times_s)")
+    if not any(t > max(hw.train_time_s, drift.reference_time_s) for t in hw.inference_times_s):
+        out.setdefault("hardware.drift_compensation", "no drift between hardware.train_time_s and the "
+                                                      "hardware.inference_times_s")
     return out
 
 
