@@ -154,3 +154,37 @@ def test_run_without_baseline_writes_null_baseline(tmp_path: Path, capsys: pytes
     printed = _strict_json(capsys.readouterr().out)
     assert printed == _strict_json(out.read_text())
     assert printed["baseline_accuracy"]["mean"] is None and printed["accuracy"]["mean"] > 0.5
+
+
+def test_tune_data_and_info_json_is_strict(workdir: Path, datasets_dir: Path, monkeypatch: pytest.MonkeyPatch,
+                                           capsys: pytest.CaptureFixture[str]) -> None:
+    import shutil
+    from types import SimpleNamespace
+
+    from crossbar_sim.study import tune
+
+    class Tuner:  # a search whose scores are not finite (e.g. every fit failed)
+        dropped: list[str] = []
+
+        def __init__(self, *args: object, **kwargs: object) -> None:
+            pass
+
+        def run(self) -> SimpleNamespace:
+            chosen = {"workload.readout.ridge": float("nan"), "workload.reservoir.poolings": ("sum", "max")}
+            return SimpleNamespace(chosen=chosen, best_score=float("nan"), base_score=float("-inf"),
+                                   seeds=(100,), evaluations=1, skipped=2, wall_s=0.5)
+
+    monkeypatch.setattr(tune, "Tuner", Tuner)
+    monkeypatch.setattr(tune, "tuned_document", lambda *args: "experiment: {}\n")
+    mutag = Path(__file__).resolve().parent.parent / "experiments" / "paper" / "mutag.yaml"
+    assert main(["tune", str(mutag), "--out", "t.yaml", "--quiet", "--json"]) == 0
+    printed = _strict_json(capsys.readouterr().out)
+    assert printed["validation_accuracy"] is None and printed["input_validation_accuracy"] is None
+    assert printed["left_out"] == 2
+    assert printed["chosen"] == {"workload.readout.ridge": None,
+                                 "workload.reservoir.poolings": ["sum", "max"]}
+    shutil.copytree(Path(datasets_dir) / "MUTAG", workdir / "data" / "MUTAG")
+    assert main(["data", "list", "--root", "data", "--json"]) == 0
+    assert _strict_json(capsys.readouterr().out)["datasets"][0]["graphs"] == 188
+    assert main(["info", "--json"]) == 0
+    assert _strict_json(capsys.readouterr().out)["numba"]["threads"] >= 1

@@ -42,3 +42,25 @@ def test_missing_dataset_names_folder_variable_and_fetch(tmp_path: Path, monkeyp
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     assert main(["run", MUTAG]) == 2
     assert "searched the download cache, as $CROSSBAR_SIM_DATA is unset" in capsys.readouterr().err
+
+
+def test_the_profiling_pass_keeps_samples_not_whole_batches() -> None:
+    """What the estimate's "inputs kept by the profiling pass" term counts: sampled columns, copied."""
+    import gc
+    import weakref
+
+    import numpy as np
+
+    from crossbar_sim.esgnn.matrices import ProfilingMatrix
+    from crossbar_sim.study.preflight import _sampled_columns
+
+    matrix = ProfilingMatrix(np.eye(3), max_columns=8)
+    batch = np.random.default_rng(0).random((3, 100))  # owns its data (a reshape would be a view)
+    expected = batch[:, ::12].copy()
+    matrix.matmul(batch)
+    alive = weakref.ref(batch)
+    del batch
+    gc.collect()
+    assert alive() is None  # a view of the batch would keep all 100 columns alive
+    assert np.array_equal(matrix.profile(), expected)
+    assert (_sampled_columns(43471), _sampled_columns(3371)) == (4348, 3371)  # PROTEINS: every 10th node

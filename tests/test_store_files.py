@@ -202,3 +202,17 @@ def test_sweep_refuses_another_sweeps_database_in_one_line(workdir: Path, capsys
     assert '"ok": 4' in capsys.readouterr().out
     assert main(["sweep", "--help"]) == 0
     assert "--append" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("workload", ['"MUTAG"', "[1, 2]", "7", "null", '{"dataset": ["a", 1]}'])
+def test_plots_read_a_config_whose_workload_is_not_a_mapping(workload: str, workdir: Path,
+                                                             capsys: Capsys) -> None:
+    db = workdir / "r.sqlite"
+    assert _sweep(db.name, capsys) == 0
+    with sqlite3.connect(db) as conn:  # a foreign or hand-edited meta config: any JSON value
+        conn.execute("UPDATE meta SET value = ? WHERE key = 'config'", (f'{{"workload": {workload}}}',))
+    conn.close()
+    for argv in (READERS["plot"], ["plot", "diff", "{db}", "--out", "d.png"]):
+        assert main([a.format(db=db.name) for a in argv]) == 0, argv
+    assert (workdir / "m.png").is_file() and (workdir / "d.png").is_file()
+    capsys.readouterr()

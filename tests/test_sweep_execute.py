@@ -207,20 +207,39 @@ def _descendants(pid: int, parents: dict[int, int]) -> set[int]:
         found |= more
 
 
+def _cpu_s(pid: int) -> float:
+    """CPU time (user + system) process ``pid`` has used, in seconds (0 once it is gone)."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return 0.0
+    utime, stime = stat[stat.rindex(")") + 2:].split()[11:13]
+    return (int(utime) + int(stime)) / os.sysconf("SC_CLK_TCK")
+
+
+BACKENDS = {  # extra sweep flags; whether the workers are the sweep's grandchildren (forkserver) or children
+    "processes": ([], True),
+    "dask": (["--dask", "local"], False),
+}
+
+
 @pytest.mark.skipif(not Path("/proc/self/stat").is_file(), reason="reads the process tree from /proc")
-def test_sigkill_of_the_sweep_process_alone_ends_its_workers_and_forkserver(tmp_path: Path) -> None:
+@pytest.mark.parametrize("backend", [pytest.param("processes"), pytest.param("dask", marks=pytest.mark.slow)])
+def test_sigkill_of_the_sweep_process_alone_ends_its_workers(backend: str, tmp_path: Path) -> None:
+    flags, forked = BACKENDS[backend]
     spec = write_sweep(tmp_path / "slow.yaml", {"work_s": 60.0}, {"grid": {"x": [0.0, 0.1, 0.2, 0.3]}})
     command = [sys.executable, "-m", "crossbar_sim", "sweep", str(spec), "--workers", "2", "--quiet",
-               "--db", str(tmp_path / "r.sqlite")]
+               "--db", str(tmp_path / "r.sqlite"), *flags]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(REPO / "tests")])}
     proc = subprocess.Popen(command, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
     family: set[int] = set()
     try:
-        deadline = time.monotonic() + 60
+        deadline = time.monotonic() + 90
         while time.monotonic() < deadline and proc.poll() is None:
             parents = _parents()
             family |= _descendants(proc.pid, parents)
-            if sum(parents.get(p) in family for p in family) >= 2:  # two workers forked by the forkserver
+            workers = {p for p in family if (parents.get(p) in family) == forked}
+            if sum(_cpu_s(p) > 2.0 for p in workers) >= 2:  # two workers past their imports, running points
                 break
             time.sleep(0.05)
         assert proc.poll() is None and len(family) >= 3, family
@@ -238,7 +257,7 @@ def test_sigkill_of_the_sweep_process_alone_ends_its_workers_and_forkserver(tmp_
         proc.communicate()
 
 
-@pytest.mark.parametrize("workers", [0, -1])
+@pytest.mark.parametrize("workers", [0, -1, max(8, 4 * (os.cpu_count() or 1)) + 1, 10**6, True, 2.0])
 def test_bad_worker_count_creates_no_database(tmp_path: Path, workers: int) -> None:
     plan = expand_sweep(read_experiment_file(write_sweep(tmp_path / "s.yaml", {}, {"grid": {"x": [1.0]}})))
     with pytest.raises(ValueError, match="--workers"):

@@ -16,17 +16,20 @@ import numpy as np
 from crossbar_sim.study.config import register_experiment, register_preset
 from device_models.errors import check_int, check_nonnegative, check_positive
 
+MAX_SAMPLES = 10**6
+
 
 @dataclass(frozen=True)
 class ToyNoise:
-    """Measurement noise: ``samples`` draws with standard deviation ``sigma`` around the clean value."""
+    """Measurement noise: ``samples`` draws (2 to 10⁶, so a fuzzed file cannot allocate without bound) with
+    standard deviation ``sigma`` around the clean value."""
 
     sigma: float = 0.05
     samples: int = 16
 
     def __post_init__(self) -> None:
         check_nonnegative("sigma", self.sigma)
-        check_int("samples", self.samples, minimum=2)
+        check_int("samples", self.samples, minimum=2, maximum=MAX_SAMPLES)
 
 
 @dataclass(frozen=True)

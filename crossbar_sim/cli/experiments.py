@@ -63,13 +63,15 @@ def add_commands(sub: argparse._SubParsersAction, f: dict[str, argparse.Argument
     p.set_defaults(handler=_cmd_keys)
 
 
-def _plan(path: str, seed: int | None, overrides: list[str]) -> Any:
+def _plan(path: str, seed: int | None, overrides: list[str], workers: int = 1) -> Any:
+    """The sweep plan of ``path``, checked before any work for ``workers`` runs at once on this machine."""
     from crossbar_sim.study.sweep.expand import expand_sweep
 
     file = read_file(path, overrides)
     try:
         plan = expand_sweep(file, seed=seed)
-        plan.runner.check_before_work([p.config for p in plan.points])
+        at_once = max(1, min(workers, len(plan.points)))
+        plan.runner.check_before_work([p.config for p in plan.points], workers=at_once)
         return plan
     except ConfigError as exc:
         raise ConfigError.problem(path, str(exc)) from None
@@ -122,9 +124,11 @@ def _cmd_run(args: argparse.Namespace) -> int:
 
 
 def _cmd_sweep(args: argparse.Namespace) -> int:
-    from crossbar_sim.study.sweep.execute import run_sweep
+    from crossbar_sim.study.sweep.execute import check_workers, run_sweep
 
-    plan = _plan(args.file, args.seed, args.overrides)
+    check_workers(args.workers)
+    local = args.dask in (None, "local")  # the memory of a remote Dask cluster is not this machine's
+    plan = _plan(args.file, args.seed, args.overrides, args.workers if local else 1)
     db = Path(args.db) if args.db else Path("results") / f"{plan.name}.sqlite"
     summary = run_sweep(plan, db, workers=args.workers, dask=args.dask, quiet=args.quiet, append=args.append)
     if args.json:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import os
 from typing import Any
+
+from crossbar_sim.cli.common import to_json
 
 
 def add_commands(sub: argparse._SubParsersAction, f: dict[str, argparse.ArgumentParser],
@@ -50,7 +51,7 @@ def _collect_info() -> dict[str, dict[str, Any]]:
 def _cmd_info(args: argparse.Namespace) -> int:
     info = _collect_info()
     if args.json:
-        print(json.dumps(info, indent=2))
+        print(to_json(info, indent=2))
     else:
         for section, values in info.items():
             print(f"{section}:")

@@ -94,6 +94,7 @@ def _cmd_export(args: argparse.Namespace) -> int:
     return 0
 
 
+MAX_RESULT_BYTES = 64 << 20  # a `run --out` result is a few kB to a few MB
 RESULTS = Path("results")  # where outputs go when no --out is given (git-ignored, never the source tree)
 
 
@@ -148,6 +149,9 @@ def _cmd_plot_diff(args: argparse.Namespace) -> int:
 def _cmd_plot_heatmap(args: argparse.Namespace) -> int:
     from crossbar_sim.plots.sweep import plot_heatmap
 
+    if args.x == args.y:
+        raise ConfigError("--y", args.y, "must be another swept parameter than --x")
+
     out = _plot_out(args, f"_{args.metric}_{args.x}_{args.y}.png")
     print(plot_heatmap(args.db, args.metric, args.x, args.y, out))
     return 0
@@ -175,22 +179,33 @@ def _cmd_plot_energy(args: argparse.Namespace) -> int:
     path = Path(args.result)
     if not path.is_file():
         raise ConfigError.problem(args.result, "result file not found")
+    if path.stat().st_size > MAX_RESULT_BYTES:
+        raise ConfigError.problem(args.result, f"is larger than {MAX_RESULT_BYTES:,} bytes; not a result of "
+                                  "`crossbar-sim run --out`")
     try:
         result = json.loads(path.read_text(encoding="utf-8"))
     except (json.JSONDecodeError, UnicodeDecodeError) as exc:
         raise ConfigError.problem(args.result, f"not a JSON result ({exc})") from None
+    except RecursionError:
+        raise ConfigError.problem(args.result, "not a JSON result (nested too deeply)") from None
     from crossbar_sim.energy.report import EnergyReport
     from crossbar_sim.plots.energy import plot_energy_comparison
 
     try:
-        reports = [EnergyReport.from_dict(r) for r in _energy_report_dicts(result)]
-    except (KeyError, TypeError, ValueError) as exc:
+        reports = [EnergyReport.from_dict(_mapping(r)) for r in _energy_report_dicts(result)]
+    except (KeyError, TypeError, ValueError, AttributeError) as exc:
         problem = f"not a valid energy report ({type(exc).__name__}: {exc})"
         raise ConfigError.problem(args.result, problem) from None
     if not reports:
         raise ConfigError.problem(args.result, "has no energy report (energy_report)")
     print(plot_energy_comparison(reports, _plot_out(args, "_energy.png")))
     return 0
+
+
+def _mapping(report: Any) -> dict:
+    if not isinstance(report, dict):
+        raise TypeError(f"an energy report is a JSON object, not {type(report).__name__}")
+    return report
 
 
 def _energy_report_dicts(document: Any) -> list:

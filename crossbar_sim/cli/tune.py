@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import argparse
-import json
 import shlex
 import sys
 
-from crossbar_sim.cli.common import read_file
+from crossbar_sim.cli.common import check_output, read_file, to_json
 from crossbar_sim.study.config import ConfigError
 
 EPILOG = """\
@@ -55,13 +54,22 @@ def add_commands(sub: argparse._SubParsersAction, f: dict[str, argparse.Argument
 
 
 def _seeds(text: str) -> tuple[int, ...]:
+    """``100,101`` or ``100-104`` (or both, comma-separated) as seeds, at most ``MAX_SEEDS`` of them."""
+    from crossbar_sim.study.tune import MAX_SEEDS
+
+    allowed = "must be integers or ranges, e.g. 100,101 or 100-104"
     seeds: list[int] = []
     try:
         for part in text.split(","):
             lo, dash, hi = part.strip().partition("-")
-            seeds += list(range(int(lo), int(hi) + 1)) if dash else [int(lo)]
-    except ValueError:
-        raise ConfigError("--seeds", text, "must be integers or ranges, e.g. 100,101 or 100-104") from None
+            first, last = int(lo), int(hi) if dash else int(lo)
+            if len(seeds) + last - first + 1 > MAX_SEEDS:
+                raise ConfigError("--seeds", text, f"{allowed}, at most {MAX_SEEDS} seeds")
+            seeds += range(first, last + 1)
+    except ValueError as exc:
+        if isinstance(exc, ConfigError):
+            raise
+        raise ConfigError("--seeds", text, allowed) from None
     return tuple(seeds)
 
 
@@ -69,16 +77,21 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
     from crossbar_sim.common.atomic import atomic_output
+    from crossbar_sim.study.experiment import ExperimentConfig
     from crossbar_sim.study.tune import Tuner, load_space, tuned_document
 
+    check_output(args.out)
     file = read_file(args.config, args.overrides)
+    if file.runner.config_cls is not ExperimentConfig:
+        raise ConfigError(f"{args.config}: runner", file.runner.name,
+                          "tune searches ESGNN experiments only (runner esgnn)")
     try:
         base = file.base_config()
     except ConfigError as exc:
         raise ConfigError.problem(args.config, str(exc)) from None
     space = load_space(args.space, base)
     options = {"budget": args.budget, "eta": args.eta,
-               "seeds": _seeds(args.seeds) if args.seeds else None}
+               "seeds": None if args.seeds is None else _seeds(args.seeds)}
     space = replace(space, **{k: v for k, v in options.items() if v is not None})
     progress = None if args.quiet else (lambda line: print(f"tune: {line}", file=sys.stderr, flush=True))
     tuner = Tuner(file, space, hardware=args.hardware, progress=progress)
@@ -90,12 +103,15 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     with atomic_output(args.out) as tmp:
         tmp.write_text(text, encoding="utf-8")
     if args.json:
-        print(json.dumps({"out": args.out, "chosen": {k: list(v) if isinstance(v, tuple) else v
+        print(to_json({"out": args.out, "chosen": {k: list(v) if isinstance(v, tuple) else v
                                                       for k, v in result.chosen.items()},
                           "validation_accuracy": result.best_score, "input_validation_accuracy":
                           result.base_score, "seeds": list(result.seeds), "evaluations": result.evaluations,
-                          "wall_s": result.wall_s}))
+                          "left_out": result.skipped, "wall_s": result.wall_s}))
     else:
+        left_out = (f"; {result.skipped} drawn configuration(s) left out (a key without effect, or more "
+                    "readout features than max_features)") if result.skipped else ""
         print(f"tuned {args.config} -> {args.out}: validation accuracy {result.best_score:.4f} "
-              f"(input's settings {result.base_score:.4f}) over seeds {', '.join(map(str, result.seeds))}")
+              f"(input's settings {result.base_score:.4f}) over seeds {', '.join(map(str, result.seeds))}"
+              + left_out)
     return 0

@@ -11,8 +11,10 @@ interruptions included, the temporary file is removed and the target is left as 
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import secrets
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,9 +65,15 @@ def _create_temporary(target: Path) -> Path:
 def atomic_output(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path to write (it ends in ``path``'s suffix); it replaces ``path`` on success.
 
-    Parent folders are created. Write the file completely and close it inside the body.
+    Parent folders are created. Write the file completely and close it inside the body. A ``path`` that
+    exists and is not a regular file (a device such as ``/dev/full``, a FIFO, a socket) is refused with
+    an OSError before anything is written: renaming over it would replace it.
     """
     target = Path(path)
+    with contextlib.suppress(FileNotFoundError):
+        if not stat.S_ISREG(os.stat(target).st_mode) and not target.is_dir():
+            raise OSError(errno.EEXIST, "exists and is not a regular file (a device, FIFO or socket?); name "
+                          "a file to write", str(target))
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = _create_temporary(target)
     try:

@@ -49,7 +49,7 @@ class ProfilingMatrix(IdealMatrix):
 
     def matmul(self, inputs: np.ndarray) -> np.ndarray:
         step = max(1, inputs.shape[1] // self.max_columns)
-        self._seen.append(inputs[:, ::step])
+        self._seen.append(inputs[:, ::step].copy())  # a copy: a view would keep the whole batch alive
         return super().matmul(inputs)
 
     def profile(self) -> np.ndarray:

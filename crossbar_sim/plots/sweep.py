@@ -66,7 +66,8 @@ def _default_x(meta: Mapping, rows: list[dict]) -> str:
 
 def _title(meta: Mapping, rows: list[dict], what: str) -> str:
     """``MUTAG · sweep name: what`` over ``3 seeds per point, paired design: ...``."""
-    dataset = ((meta.get("config") or {}).get("workload") or {}).get("dataset")
+    workload = (meta.get("config") or {}).get("workload")  # any JSON value in a foreign database
+    dataset = workload.get("dataset") if isinstance(workload, Mapping) else None
     per_point = set(Counter(canonical_json({k: v for k, v in r.items() if k.startswith(PARAM)})
                             for r in rows).values())
     n = f"{min(per_point)}–{max(per_point)}" if len(per_point) > 1 else str(max(per_point))

@@ -9,14 +9,17 @@ What is held for the whole run: the interpreter and libraries, the dataset, the 
 float64 copies of the conductances every physical cell of W_I and W_H needs) and, with IR drop, each
 cell's solution. On top of that the largest of the run's phases: forming (the IR-drop solve's packed
 Cholesky factors, 4·m²·M bytes for a tile of m × M cells, m <= M, in each solver thread); the software
-pass (its states, and every input the profiling matrices keep: whole arrays, as they keep views of
-them) and the ADC calibration (the noise-free currents of every plane of the profiled inputs);
+pass (its states, and the evenly spaced sample of every input batch the profiling matrices copy) and
+the ADC calibration (the noise-free currents of every plane of the profiled inputs);
 reading the arrays (states, the bit planes and their currents, per node and unit; the per-cell
-reference read's cell voltages); the readout (its Gram matrix and eigendecomposition). The constants
-are fitted to the peak RSS (``resource.getrusage``) of the 24 MUTAG, Cora, PROTEINS and COLLAB runs
-of :data:`CALIBRATION`, which the estimate matches within 12 % (within 7 % but for ideal inputs; median
-2 % left out of the fit one at a time). A run is refused above ``$CROSSBAR_SIM_MEMORY_LIMIT_GB``
-(gigabytes, 10⁹ bytes), by default 80 % of the physical memory.
+reference read's cell voltages); the readout (its Gram matrix and eigendecomposition, over the smaller
+of features and items). The constants
+are fitted (relative least squares) to the peak RSS (``resource.getrusage``) of the 24 MUTAG, Cora,
+PROTEINS and COLLAB runs of :data:`CALIBRATION`, measured each in a fresh interpreter by
+``tools/measure_memory.py``; the estimate matches them within 9 % (within 7 % but for ideal inputs;
+median 2 %). A run is refused above ``$CROSSBAR_SIM_MEMORY_LIMIT_GB``
+(gigabytes, 10⁹ bytes), by default 80 % of the physical memory; a sweep on N local workers (processes
+or a local Dask cluster) needs N times the estimate, each worker holding one run.
 """
 
 from __future__ import annotations
@@ -48,51 +51,52 @@ GB = 1e9
 # unit and profiled column of the ADC calibration; per node and unit while the arrays are read, and per
 # bit plane on top of that. Exact: IR_CELL_BYTES (the conductance, G_eff and the cell-voltage fraction
 # kept per cell), the kept profiling inputs, the factors, the per-cell voltages and the readout matrices.
-BASE_BYTES = 206e6
+BASE_BYTES = 217e6
 TEXT_BYTES = 1.5
-CELL_BYTES = 65
-SOFTWARE_BYTES = 32
-CALIBRATION_BYTES = 20
-READ_BYTES = 55
-PLANE_BYTES = 6
+CELL_BYTES = 74
+SOFTWARE_BYTES = 56
+CALIBRATION_BYTES = 21
+READ_BYTES = 49
+PLANE_BYTES = 7
 IR_CELL_BYTES = 24
 READOUT_COPIES = 4  # (F, F) float64 matrices of the ridge readout: Gram, eigenvectors, eigh's workspace
 PROFILE_COLUMNS = 4096  # columns the profiling matrices sample (esgnn.matrices.ProfilingMatrix)
 
 #: Peak RSS in MB (``resource.getrusage`` after one run) of experiment files with ``--set`` overrides of
-#: their ``experiment:`` keys (``repeats: 1`` in every one), the runs the constants were fitted to.
+#: their ``experiment:`` keys (``repeats: 1`` in every one), the runs the constants were fitted to
+#: (``python tools/measure_memory.py`` re-measures them; 2 cores, numpy 2.4, Python 3.11).
 CALIBRATION: tuple[tuple[str, tuple[str, ...], float], ...] = tuple(
     (f"experiments/paper/{file}", tuple(f"{k}={v}" for k, v in sets.items()), mb)
     for file, sets, mb in (
-        ("mutag.yaml", {}, 230),
-        ("mutag.yaml", {"workload.reservoir.units": 400}, 502),
+        ("mutag.yaml", {}, 241),
+        ("mutag.yaml", {"workload.reservoir.units": 400}, 534),
         ("mutag.yaml", {"workload.reservoir.units": 1000, "hardware.array.max_rows": 256,
-                        "hardware.array.max_cols": 256}, 1053),
-        ("cora.yaml", {}, 1654),
+                        "hardware.array.max_cols": 256}, 1123),
+        ("cora.yaml", {}, 1735),
         *((file, {"hardware.array.ir_drop": "false", **sets}, mb) for file, sets, mb in (
-            ("mutag.yaml", {"workload.reservoir.units": 1000}, 1016),
-            ("mutag.yaml", {"workload.reservoir.units": 2000}, 1928),
-            ("mutag.yaml", {"workload.reservoir.units": 1000, "hardware.mapping.mode": "differential"}, 1061),
-            ("mutag.yaml", {"workload.reservoir.units": 1000, "hardware.input.bits": 8}, 1564),
-            ("mutag.yaml", {"workload.reservoir.units": 1000, "hardware.input.bits": 2}, 741),
-            ("mutag.yaml", {"workload.reservoir.units": 1000, "hardware.input.mode": "ideal"}, 604),
+            ("mutag.yaml", {"workload.reservoir.units": 1000}, 1083),
+            ("mutag.yaml", {"workload.reservoir.units": 2000}, 2059),
+            ("mutag.yaml", {"workload.reservoir.units": 1000, "hardware.mapping.mode": "differential"}, 1130),
+            ("mutag.yaml", {"workload.reservoir.units": 1000, "hardware.input.bits": 8}, 1658),
+            ("mutag.yaml", {"workload.reservoir.units": 1000, "hardware.input.bits": 2}, 768),
+            ("mutag.yaml", {"workload.reservoir.units": 1000, "hardware.input.mode": "ideal"}, 642),
             ("mutag.yaml", {"workload.dataset": "PROTEINS", "workload.protocol": "stratified_kfold",
-                            "workload.reservoir.units": 300}, 4829),
+                            "workload.reservoir.units": 300}, 1299),
             ("mutag.yaml", {"workload.dataset": "PROTEINS", "workload.protocol": "stratified_kfold",
-                            "workload.reservoir.units": 300, "workload.node_attributes": "raw"}, 1196),
-            ("cora.yaml", {"workload.reservoir.units": 300}, 507),
-            ("cora.yaml", {"workload.reservoir.units": 1000}, 1258),
-            ("cora.yaml", {"workload.reservoir.units": 2000}, 2398),
-            ("cora.yaml", {"workload.reservoir.units": 600, "hardware.input.bits": 8}, 1211),
-            ("collab.yaml", {}, 2209),
+                            "workload.reservoir.units": 300, "workload.node_attributes": "raw"}, 1177),
+            ("cora.yaml", {"workload.reservoir.units": 300}, 532),
+            ("cora.yaml", {"workload.reservoir.units": 1000}, 1342),
+            ("cora.yaml", {"workload.reservoir.units": 2000}, 2548),
+            ("cora.yaml", {"workload.reservoir.units": 600, "hardware.input.bits": 8}, 1284),
+            ("collab.yaml", {}, 2184),
             *((file, {"hardware.adc.range_mode": "fixed", **sets}, mb) for file, sets, mb in (
-                ("mutag.yaml", {"workload.reservoir.units": 1000}, 566),
-                ("mutag.yaml", {"workload.reservoir.units": 1000, "workload.baseline": "false"}, 536),
-                ("mutag.yaml", {"workload.reservoir.units": 1000, "hardware.input.bits": 8}, 617),
-                ("mutag.yaml", {"workload.reservoir.units": 2000}, 1025),
-                ("cora.yaml", {"workload.reservoir.units": 1000}, 713),
-                ("cora.yaml", {"workload.reservoir.units": 1000, "hardware.input.bits": 8}, 794),
-                ("collab.yaml", {}, 2209),
+                ("mutag.yaml", {"workload.reservoir.units": 1000}, 594),
+                ("mutag.yaml", {"workload.reservoir.units": 1000, "workload.baseline": "false"}, 589),
+                ("mutag.yaml", {"workload.reservoir.units": 1000, "hardware.input.bits": 8}, 648),
+                ("mutag.yaml", {"workload.reservoir.units": 2000}, 1170),
+                ("cora.yaml", {"workload.reservoir.units": 1000}, 795),
+                ("cora.yaml", {"workload.reservoir.units": 1000, "hardware.input.bits": 8}, 842),
+                ("collab.yaml", {}, 2183),
             )),
         )),
     )
@@ -189,10 +193,14 @@ def _tu_shape(paths: tuple[Path | None, ...], stamp: tuple) -> DatasetShape:
                         attributes=attributes is not None)
 
 
+def _sampled_columns(nodes: int) -> int:
+    """Columns ProfilingMatrix keeps (copies) of one read of ``nodes`` columns."""
+    return -(-nodes // max(1, nodes // PROFILE_COLUMNS))
+
+
 def _profiled_columns(nodes: int, reads: int) -> int:
     """Columns ProfilingMatrix.profile returns after ``reads`` reads of ``nodes`` columns each."""
-    step = max(1, nodes // PROFILE_COLUMNS)
-    total = reads * -(-nodes // step)
+    total = reads * _sampled_columns(nodes)
     return -(-total // max(1, total // PROFILE_COLUMNS))
 
 
@@ -223,7 +231,7 @@ def estimate_memory(config: Any, shape: DatasetShape) -> MemoryEstimate:
     if wl.baseline or calibrated:
         per_split = wl.node_attributes == "standardize" and shape.attributes and not node_task
         groups = (10 if wl.protocol == "paper_folds" else wl.folds) if per_split else 1
-        kept = 8 * groups * (inputs + res.iterations * units) * nodes
+        kept = 8 * groups * (inputs + res.iterations * units) * _sampled_columns(nodes)
         kept_keys = (*units_keys, "workload.reservoir.iterations", "workload.node_attributes")
         terms += [MemoryTerm("inputs kept by the profiling pass", kept, kept_keys, phase)
                   for phase in ("software pass", "ADC calibration")[:1 + calibrated]]
@@ -246,7 +254,9 @@ def estimate_memory(config: Any, shape: DatasetShape) -> MemoryEstimate:
             terms.append(MemoryTerm("per-cell cell voltages", max(8 * nodes * r * c for r, c, _ in tiles),
                                     ("hardware.read_noise.mode", *keys[:2]), "reading"))
     features = units * steps * (1 if node_task else len(res.poolings)) + 1
-    terms.append(MemoryTerm("readout", READOUT_COPIES * 8 * features**2,
+    side = min(features, nodes if node_task else shape.graphs or features)  # esgnn.readout.gram_eigen
+    basis = 8 * features * side if side < features else 0  # the row-space basis of a wide readout
+    terms.append(MemoryTerm("readout", READOUT_COPIES * 8 * side**2 + basis,
                             ("workload.reservoir.units", "workload.reservoir.poolings"), "readout"))
     return MemoryEstimate(tuple(terms))
 
@@ -283,23 +293,28 @@ def _dotted(config: Any, dotted: str) -> Any:
     return config
 
 
-def check_memory(config: Any, shape: DatasetShape, path: str = "experiment") -> None:
+def check_memory(config: Any, shape: DatasetShape, path: str = "experiment", workers: int = 1) -> None:
     """Raise a one-line ConfigError naming the estimate, the limit and the keys driving the estimate when
-    an ESGNN run of ``config`` would need more memory than :func:`memory_limit`."""
+    ``workers`` ESGNN runs of ``config`` at once (each in its own process) would need more memory than
+    :func:`memory_limit`."""
     estimate = estimate_memory(config, shape)
     limit, source = memory_limit()
-    if limit is None or estimate.total_bytes <= limit:
+    if limit is None or workers * estimate.total_bytes <= limit:
         return
     top = estimate.largest()
     parts = "; ".join(f"{t.what} {format_bytes(t.bytes)} (driven by {', '.join(t.keys)})" for t in top)
     key = top[0].keys[0]
+    needs = f"the run needs about {format_bytes(estimate.total_bytes)} of memory"
+    if workers > 1:
+        needs = (f"{needs}, {workers} workers at once about {format_bytes(workers * estimate.total_bytes)} "
+                 "(fewer --workers use less)")
     raise ConfigError(f"{path}.{key}", _dotted(config, key),
-                      f"the run needs about {format_bytes(estimate.total_bytes)} of memory, more than the "
-                      f"limit of {format_bytes(limit)} ({source}): {parts}")
+                      f"{needs}, more than the limit of {format_bytes(limit)} ({source}): {parts}")
 
 
-def check_esgnn(config: Any, path: str = "experiment") -> None:
-    """Raise ConfigError / DatasetNotFound for what an ESGNN run of ``config`` would refuse."""
+def check_esgnn(config: Any, path: str = "experiment", workers: int = 1) -> None:
+    """Raise ConfigError / DatasetNotFound for what an ESGNN run of ``config`` would refuse, the memory
+    checked for ``workers`` such runs at once."""
     try:
         load_technology(config.energy.technology)
     except (ParameterError, ConfigError, OSError) as exc:
@@ -317,4 +332,4 @@ def check_esgnn(config: Any, path: str = "experiment") -> None:
             where = data_root(config.data_root)
             raise ConfigError(f"{path}.workload.folds", workload.folds,
                               f"must be at most the {shape.graphs} graphs of {workload.dataset} (in {where})")
-    check_memory(config, shape, path)
+    check_memory(config, shape, path, workers)

@@ -60,6 +60,8 @@ from crossbar_sim.study.config import (
 from crossbar_sim.study.experiment import ExperimentConfig
 
 READOUT_KEYS = ("workload.readout.kind", "workload.readout.standardize", "workload.readout.ridge")
+MAX_BUDGET = 10_000  # configurations one search may draw (each is scored on up to every seed)
+MAX_SEEDS = 1000
 RIDGES = (1e-4, 1e-3, 1e-2, 1e-1, 1.0, 10.0, 100.0, 1000.0)
 _SCALES = (1000.0, 2000.0, 4000.0, 8000.0, 16000.0, 32000.0, 64000.0, 128000.0)
 
@@ -121,18 +123,37 @@ class TuneSpace:
             check_key_path(ExperimentConfig, key, "space")
             if not isinstance(values, tuple) or not values:
                 raise ConfigError(f"space.{key}", values, "must be a non-empty list of candidate values")
-        if self.budget < 1:
-            raise ConfigError("budget", self.budget, "must be an integer >= 1")
-        if not self.seeds or len(set(self.seeds)) != len(self.seeds) or min(self.seeds) < 0:
-            raise ConfigError("seeds", list(self.seeds), "must be distinct integers >= 0")
-        if self.eta < 2:
-            raise ConfigError("eta", self.eta, "must be an integer >= 2")
-        if self.max_features < 2:
-            raise ConfigError("max_features", self.max_features, "must be an integer >= 2")
+        for name, low, high in (("budget", 1, MAX_BUDGET), ("eta", 2, None), ("max_features", 2, None)):
+            value = getattr(self, name)
+            if not _integer(value) or value < low or (high is not None and value > high):
+                raise ConfigError(name, value, f"must be an integer >= {low}"
+                                  + (f" and <= {high:,}" if high is not None else ""))
+        seeds = self.seeds
+        if not 0 < len(seeds) <= MAX_SEEDS or not all(_integer(s) and s >= 0 for s in seeds) \
+                or len(set(seeds)) != len(seeds):
+            raise ConfigError("seeds", list(seeds), f"must be 1 to {MAX_SEEDS} distinct integers >= 0")
+
+
+def _integer(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool)
 
 
 def _as_candidate(value: Any) -> Any:
     return tuple(_as_candidate(v) for v in value) if isinstance(value, list) else value
+
+
+def check_candidates(experiment: Mapping[str, Any], axes: Mapping[str, tuple]) -> None:
+    """Refuse a candidate value that is invalid for its own key (wrong type or out of range) set alone
+    into ``experiment``; combinations refused for other reasons are left to the search to skip."""
+    for key, values in axes.items():
+        for value in values:
+            document = copy.deepcopy(dict(experiment))
+            set_dotted(document, key, list(value) if isinstance(value, tuple) else value, "experiment")
+            try:
+                load_dataclass(ExperimentConfig, document, "experiment")
+            except ConfigError as exc:
+                if exc.path.startswith(f"experiment.{key}"):
+                    raise ConfigError(f"space.{key}", _yaml_value(value), exc.allowed or str(exc)) from None
 
 
 def load_space(spec: str, base: ExperimentConfig) -> TuneSpace:
@@ -238,6 +259,7 @@ class Tuner:
             raise ConfigError(f"space.{dropped[0]}", list(space.axes[dropped[0]]),
                               f"has no effect for this experiment: {inactive[dropped[0]]}")
         axes = {k: v for k, v in space.axes.items() if k not in dropped}
+        check_candidates(file.experiment, axes)
         self.space = replace(space, axes=axes)
         self.dropped = dropped
         readout = self.base.workload.readout

@@ -17,6 +17,21 @@ from crossbar_sim.esgnn.datasets.manifest import (
     planetoid_files,
 )
 from crossbar_sim.esgnn.datasets.tudataset import tu_file
+from device_models.errors import ParameterError, one_of
+
+#: Datasets ``crossbar-sim data download`` fetches, by folder name: their layout and how the files are
+#: verified (see :mod:`crossbar_sim.esgnn.datasets.download`). Other datasets of either layout load from
+#: a folder placed in the data root by hand.
+DOWNLOADS: dict[str, tuple[str, str]] = {
+    "MUTAG": ("tudataset", "SHA-256 of the original files"),
+    "PROTEINS": ("tudataset", "structure checked, then its digests pinned"),
+    "NCI1": ("tudataset", "structure checked, then its digests pinned"),
+    "IMDB-BINARY": ("tudataset", "structure checked, then its digests pinned"),
+    "COLLAB": ("tudataset", "graph, node, class and edge counts checked, then its digests pinned"),
+    "Cora": ("planetoid", "SHA-256 of the original files"),
+    "CiteSeer": ("planetoid", "structure checked, then its digests pinned"),
+    "PubMed": ("planetoid", "structure checked, then its digests pinned"),
+}
 
 #: protocols of every dataset of a layout (``folds_file`` and ``paper_folds`` depend on the files present)
 LAYOUT_PROTOCOLS = {"tudataset": ("stratified_kfold",), "planetoid": ("complete", "public", "random")}
@@ -119,3 +134,12 @@ def list_datasets(root: str | os.PathLike[str] | None = None) -> list[tuple[str,
         except (ValueError, OSError) as exc:
             out.append((folder.name, f"{type(exc).__name__}: {exc}"))
     return out
+
+
+def download_name(name: str) -> str:
+    """The folder name in :data:`DOWNLOADS` that ``name`` spells (any case), else ParameterError."""
+    by_lower = {known.lower(): known for known in DOWNLOADS}
+    if not isinstance(name, str) or name.lower() not in by_lower:
+        raise ParameterError("NAME", name, one_of(name, DOWNLOADS) + " (in any case; other datasets are "
+                             "read from a folder placed in the data root)")
+    return by_lower[name.lower()]

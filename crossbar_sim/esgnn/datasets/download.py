@@ -414,7 +414,8 @@ def download_dataset(
     member, and all the extracted members together, at most ``limits.max_file_bytes``, and the loaders
     check the files against ``limits``. Staging folders of killed downloads (idle for
     ``STALE_STAGING_S``) are removed first. Raises DownloadError naming the URL or file (for a checksum
-    mismatch both digests) and leaves nothing new in the cache; DatasetError for a malformed pin file.
+    mismatch both digests) and leaves nothing new in the cache, nor the folders it made for the cache;
+    DatasetError for a malformed pin file.
     """
     check_positive("deadline_s", deadline_s)
     check_int("max_response_bytes", max_response_bytes, minimum=1)
@@ -426,7 +427,33 @@ def download_dataset(
     expected = known or _read_pins(folder)
     if _cache_verifies(folder, expected):
         return folder
-    budget = _Budget(time.monotonic() + deadline_s, deadline_s, max_response_bytes)
+    new_folders = _missing_folders(cache)
+    try:
+        _download(name, cache, folder, urls, known, expected,
+                  _Budget(time.monotonic() + deadline_s, deadline_s, max_response_bytes), limits)
+    except BaseException:
+        for path in new_folders:  # the folders made for the cache, deepest first, if still empty
+            try:
+                path.rmdir()
+            except OSError:
+                break
+        raise
+    return folder
+
+
+def _missing_folders(path: Path) -> list[Path]:
+    """``path`` and those of its parents that do not exist yet, deepest first."""
+    missing = []
+    while not os.path.lexists(path) and path != path.parent:
+        missing.append(path)
+        path = path.parent
+    return missing
+
+
+def _download(name: str, cache: Path, folder: Path, urls: Mapping[str, str], known: Mapping[str, str],
+              expected: Mapping[str, str], budget: _Budget, limits: DatasetLimits) -> None:
+    """Fetch, verify and install dataset ``name`` into ``folder`` (see :func:`download_dataset`)."""
+    folder_name = folder.name
     try:
         cache.mkdir(parents=True, exist_ok=True)
         _remove_stale_staging(cache)
@@ -454,11 +481,10 @@ def download_dataset(
             _install(stage, folder, {path.name: sha256_file(path) for path in stage.iterdir()})
             warnings.warn(f"{folder_name}: no known SHA-256 digests for {origin}; the files passed the "
                           f"structural checks and their digests are now pinned in {folder / PIN_FILE}",
-                          PinnedDigestWarning, stacklevel=2)
+                          PinnedDigestWarning, stacklevel=3)
     except OSError as exc:  # the steps above convert their own failures; this is for the staging folder
         if isinstance(exc, DownloadError):
             raise
         raise DownloadError(f"{staging}: download failed ({one_line(exc)})") from None
     finally:
         shutil.rmtree(staging, ignore_errors=True)
-    return folder

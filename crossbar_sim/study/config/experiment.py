@@ -35,7 +35,7 @@ MAX_BASE_CHAIN = 16  # files in one base: chain
 
 RunFn = Callable[[Any, int], dict]
 InactiveFn = Callable[[Any], dict[str, str]]
-PreflightFn = Callable[[Any, str], None]
+PreflightFn = Callable[[Any, str, int], None]  # (config, key path, runs at once)
 
 
 @dataclass(frozen=True)
@@ -53,15 +53,16 @@ class Runner:
     inactive: InactiveFn | None = None
     preflight: PreflightFn | None = None
 
-    def check_before_work(self, configs: Sequence[Any], path: str = "experiment") -> None:
-        """Every cheap check ``run`` would make (``preflight(config, path)``), once per distinct config."""
+    def check_before_work(self, configs: Sequence[Any], path: str = "experiment", workers: int = 1) -> None:
+        """Every cheap check ``run`` would make (``preflight(config, path, workers)``: ``workers`` runs at
+        once on this machine), once per distinct config."""
         if self.preflight is None:
             return
         seen: list[Any] = []
         for config in configs:
             if not any(config == s for s in seen):
                 seen.append(config)
-                self.preflight(config, path)
+                self.preflight(config, path, workers)
 
     def check_effective(self, configs: Sequence[Any], path: str = "experiment") -> None:
         """Refuse a key that is away from its default only where it has no effect.
@@ -106,7 +107,8 @@ def register_experiment(config_cls: type, run_fn: RunFn, name: str = DEFAULT_RUN
     """Register ``run_fn(config, seed) -> metrics`` for configs of ``config_cls`` under ``name``.
 
     ``inactive(config) -> {dotted key: reason}`` lists the keys that cannot affect the result (see
-    :class:`Runner`); ``preflight(config, path)`` raises for what a run would refuse, without the work.
+    :class:`Runner`); ``preflight(config, path, workers)`` raises for what a run would refuse, without the
+    work (``workers``: how many such runs share this machine at once).
     """
     _RUNNERS[name] = Runner(name, config_cls, run_fn, inactive, preflight)
 

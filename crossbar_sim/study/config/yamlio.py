@@ -20,6 +20,7 @@ from crossbar_sim.study.config.errors import ConfigError
 MAX_YAML_BYTES = 1 << 20  # 1 MiB: experiment files are a few kB
 MAX_DEPTH = 64  # nesting of mappings and lists
 MAX_NODES = 200_000  # nodes of the document with every alias expanded
+MAX_INT_CHARS = 1000  # an integer scalar's length (Python refuses to read decimals of over 4300 digits)
 _MERGE_TAG = "tag:yaml.org,2002:merge"
 
 
@@ -59,6 +60,15 @@ class _Loader(yaml.SafeLoader):
                                           f"key '{key}' appears twice in the same mapping")
             seen.add(key)
         return super().construct_mapping(node, deep=deep)
+
+    def construct_yaml_int(self, node: yaml.ScalarNode) -> int:
+        if len(node.value) > MAX_INT_CHARS:
+            raise ConfigError.problem(_where(self.file_name, node), f"an integer of {len(node.value):,} "
+                                      f"characters; at most {MAX_INT_CHARS:,} are read")
+        return super().construct_yaml_int(node)
+
+
+_Loader.add_constructor("tag:yaml.org,2002:int", _Loader.construct_yaml_int)
 
 
 def _expanded_size(node: yaml.Node, name: str) -> int:

@@ -138,6 +138,15 @@ def _close_client(client: Any, local: bool) -> None:
         cluster.close()
 
 
+def check_workers(workers: Any) -> None:
+    """Refuse a worker count that is not an integer from 1 to 4 per CPU core (at least 8): each local
+    worker is a process."""
+    most = max(8, 4 * (os.cpu_count() or 1))
+    if isinstance(workers, bool) or not isinstance(workers, int) or not 1 <= workers <= most:
+        raise ConfigError("--workers", workers, f"must be an integer from 1 to {most} (4 per CPU core, "
+                                                "at least 8)")
+
+
 def run_sweep(plan: SweepPlan, db: str | os.PathLike[str], *, workers: int = 1, dask: str | None = None,
               dask_processes: bool = True, quiet: bool = False, append: bool = False) -> SweepSummary:
     """Run every unfinished point of ``plan``, appending one row per point to the database ``db``.
@@ -147,8 +156,7 @@ def run_sweep(plan: SweepPlan, db: str | os.PathLike[str], *, workers: int = 1, 
     is only created once the execution backend is ready. A database holding points of another sweep
     definition is refused unless ``append`` (see :meth:`ResultStore.write_plan_meta`).
     """
-    if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
-        raise ConfigError("--workers", workers, "must be an integer >= 1")
+    check_workers(workers)
     client = None if dask is None else _dask_client(dask, workers, dask_processes)
     try:
         return _run(plan, Path(db), workers, client, quiet, append)
