@@ -176,6 +176,16 @@ BREAKDOWN_PARAMETERS = {
 }
 
 
+#: parameters that leave the formed set unchanged at a fixed unformed fraction: the family draws a cell's
+#: voltage as an increasing function of one uniform (or normal, or Gumbel) number that they only move or scale
+QUANTILE_FREE_PARAMETERS = {
+    "normal": ("mean_V", "std_V"),
+    "weibull": ("weibull_scale_V", "weibull_shape", "weibull_threshold_V", "weibull_exponent"),
+    "skew_normal": ("skew_location_V", "skew_scale_V"),
+    "gumbel_min": ("gumbel_location_V", "gumbel_scale_V"),
+}
+
+
 def _spans_row_tiles(config: ExperimentConfig) -> bool:
     """Whether W_I or W_H has more rows than a tile (True when the dataset cannot be read to tell)."""
     try:
@@ -239,6 +249,10 @@ def inactive_keys(config: ExperimentConfig) -> dict[str, str]:
     if wl.weights.input_unformed_fraction is not None and wl.weights.recurrent_unformed_fraction is not None:
         out["device.programming_voltage_V"] = ("both arrays are formed at their own voltage "
                                                "(workload.weights.*_unformed_fraction)")
+        out |= {f"device.breakdown.{k}": ("both arrays are formed at their own unformed fraction, and this "
+                                          "family draws each cell's voltage as a monotone function of one "
+                                          "random number, so the parameter does not change which cells form")
+                for k in QUANTILE_FREE_PARAMETERS.get(breakdown.distribution, ())}
     return out
 
 
