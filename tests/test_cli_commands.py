@@ -40,6 +40,16 @@ def test_validate_counts_points(workdir: Path, capsys: pytest.CaptureFixture[str
     assert not (workdir / "results").exists()
 
 
+
+def test_validate_tells_sweep_repeats_from_chips_per_run(capsys: pytest.CaptureFixture[str]) -> None:
+    """A plain run of an ESGNN file is one sweep point whose run forms experiment.repeats chips."""
+    mutag = str(Path(__file__).resolve().parents[1] / "experiments" / "paper" / "mutag.yaml")
+    assert main(["validate", mutag, "--set", "experiment.repeats=3", "--json"]) == 0
+    report = json.loads(capsys.readouterr().out)
+    assert (report["points"], report["repeats"], report["chips_per_run"]) == (1, 1, [3])
+    assert main(["validate", mutag, "--set", "experiment.repeats=3"]) == 0
+    assert "sweep repeats: 1; chips per run (experiment.repeats): 3;" in capsys.readouterr().out
+
 def test_run_prints_json_and_writes_result(workdir: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["run", "demo.yaml", "--seed", "5", "--json", "--out", "out/run.json"]) == 0
     document = json.loads(capsys.readouterr().out)

@@ -147,16 +147,20 @@ def _cmd_sweep(args: argparse.Namespace) -> int:
 
 def _cmd_validate(args: argparse.Namespace) -> int:
     plan = _plan(args.file, args.seed, args.overrides)
-    repeats = 1 + max((p.repeat for p in plan.points), default=0)
+    repeats = 1 + max((p.repeat for p in plan.points), default=0)  # sweep.repeats: points per setting
+    chips = sorted({p.config.repeats for p in plan.points if hasattr(p.config, "repeats")})
     if args.json:
-        print(to_json({"file": args.file, "name": plan.name, "runner": plan.runner.name,
-                       "points": len(plan.points), "axes": list(plan.axes), "repeats": repeats,
-                       "pairing": plan.pairing, "reference": plan.reference}))
+        report = {"file": args.file, "name": plan.name, "runner": plan.runner.name,
+                  "points": len(plan.points), "axes": list(plan.axes), "repeats": repeats,
+                  "pairing": plan.pairing, "reference": plan.reference}
+        print(to_json(report | ({"chips_per_run": chips} if chips else {})))
     else:
         axes = ", ".join(plan.axes) or "none"
         reference = ", ".join(f"{k} = {v!r}" for k, v in plan.reference.items()) or "none"
+        per_run = f"; chips per run (experiment.repeats): {'/'.join(map(str, chips))}" if chips else ""
         print(f"ok: {args.file}: {len(plan.points)} point(s) of runner {plan.runner.name} "
-              f"(axes: {axes}; repeats: {repeats}; {_DESIGN[plan.pairing]}; reference: {reference})")
+              f"(axes: {axes}; sweep repeats: {repeats}{per_run}; {_DESIGN[plan.pairing]}; "
+              f"reference: {reference})")
     return 0
 
 
