@@ -70,6 +70,23 @@ def test_successive_halving_spends_seeds_on_the_survivors(tmp_path: Path, datase
     assert result.ranking[0][0] == result.best_score
 
 
+
+def test_values_no_kept_draw_holds_are_reported(tmp_path: Path, datasets_dir: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """A value every draw of which is refused (here: more readout features than max_features) is named in
+    the summary and in the tuned file, not silently missing from the search."""
+    config = _mutag(tmp_path, datasets_dir, reservoir={"units": 6, "iterations": 1})
+    space = tmp_path / "space.yaml"
+    space.write_text(yaml.safe_dump({"space": {"workload.reservoir.units": [6, 8, 40],
+                                               "workload.readout.ridge": [0.1, 1.0]},
+                                     "budget": 3, "seeds": [100], "max_features": 30}))
+    out = tmp_path / "tuned.yaml"
+    assert main(["tune", str(config), "--space", str(space), "--out", str(out), "--quiet", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["unevaluated"] == {"workload.reservoir.units": [40]}
+    assert "never evaluated (no kept draw held it): workload.reservoir.units: [40]" in out.read_text()
+    assert main(["tune", str(config), "--space", str(space), "--out", str(out), "--quiet"]) == 0
+    assert "never evaluated: workload.reservoir.units = 40" in capsys.readouterr().out
+
 def _node_file(tmp_path: Path, datasets_dir: Path) -> Path:
     return _write(tmp_path / "cora.yaml", {"data_root": str(datasets_dir), "workload": {
         "dataset": "Cora", "protocol": "complete", "reservoir": {"units": 16, "iterations": 2}}})

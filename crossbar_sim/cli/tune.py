@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import shlex
 import sys
+from typing import Any
 
 from crossbar_sim.cli.common import check_output, read_file, to_json
 from crossbar_sim.study.config import ConfigError
@@ -73,6 +74,11 @@ def _seeds(text: str) -> tuple[int, ...]:
     return tuple(seeds)
 
 
+def _json_value(value: Any) -> Any:
+    """A candidate value for JSON (tuples of poolings as lists)."""
+    return list(value) if isinstance(value, tuple) else value
+
+
 def _cmd_tune(args: argparse.Namespace) -> int:
     from dataclasses import replace
 
@@ -103,15 +109,20 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     with atomic_output(args.out) as tmp:
         tmp.write_text(text, encoding="utf-8")
     if args.json:
-        print(to_json({"out": args.out, "chosen": {k: list(v) if isinstance(v, tuple) else v
-                                                      for k, v in result.chosen.items()},
+        print(to_json({"out": args.out, "chosen": {k: _json_value(v) for k, v in result.chosen.items()},
                           "validation_accuracy": result.best_score, "input_validation_accuracy":
                           result.base_score, "seeds": list(result.seeds), "evaluations": result.evaluations,
-                          "left_out": result.skipped, "wall_s": result.wall_s}))
+                          "left_out": result.skipped,
+                          "unevaluated": {k: [_json_value(v) for v in vals]
+                                          for k, vals in result.unevaluated.items()},
+                          "wall_s": result.wall_s}))
     else:
         left_out = (f"; {result.skipped} drawn configuration(s) left out (a key without effect, or more "
                     "readout features than max_features)") if result.skipped else ""
         print(f"tuned {args.config} -> {args.out}: validation accuracy {result.best_score:.4f} "
               f"(input's settings {result.base_score:.4f}) over seeds {', '.join(map(str, result.seeds))}"
               + left_out)
+        for key, values in result.unevaluated.items():
+            print(f"  never evaluated: {key} = {', '.join(map(str, values))} "
+                  "(the budget or max_features too small to draw it)")
     return 0

@@ -224,6 +224,7 @@ class TuneResult:
     ranking: list[tuple[float, dict[str, Any]]]
     evaluations: int
     skipped: int
+    unevaluated: dict[str, list]  # listed values of a reservoir axis that no evaluated configuration held
     wall_s: float
     space: TuneSpace
     hardware: bool
@@ -377,8 +378,11 @@ class Tuner:
         chosen = {**best.values, **{k: v for k, v in self.grid.choice(index).items()
                                    if k in self.space.axes or k == "workload.readout.ridge"}}
         ranking = [(c.best(seeds), c.values) for c in alive[:5]]
+        unevaluated = {k: [v for v in values if all(c.values[k] != v for c in candidates)]
+                       for k, values in self.axes.items()}
         return TuneResult(chosen, float(grid[index]), base.best(seeds), tuple(seeds), ranking,
-                          self.evaluations, skipped, time.perf_counter() - start, self.space, self.hardware)
+                          self.evaluations, skipped, {k: v for k, v in unevaluated.items() if v},
+                          time.perf_counter() - start, self.space, self.hardware)
 
 
 # -------------------------------------------------------------------------------------------- output
@@ -417,6 +421,8 @@ def tuned_document(result: TuneResult, input_path: str, out_path: str, overrides
         "#   split's fitting items); test items unused",
         f"#   validation accuracy: chosen {result.best_score:.4f}, the input's own settings "
         f"{result.base_score:.4f}",
+        *(f"#   never evaluated (no kept draw held it): {k}: {[_yaml_value(v) for v in vals]}"
+          for k, vals in result.unevaluated.items()),
     ]
     for rank, (score, values) in enumerate(result.ranking, 1):
         text = ", ".join(f"{k.rpartition('.')[2]}={_yaml_value(v)}" for k, v in values.items())
