@@ -74,4 +74,4 @@ def _full(name: str) -> str:
 
 
 def run() -> list[str]:
-    return [_mutag(), _full("collab"), _full("cora"), _full("cora_1000_units")]
+    return [_mutag(), _full("collab"), _full("cora")]

@@ -87,6 +87,27 @@ def test_values_no_kept_draw_holds_are_reported(tmp_path: Path, datasets_dir: Pa
     assert main(["tune", str(config), "--space", str(space), "--out", str(out), "--quiet"]) == 0
     assert "never evaluated: workload.reservoir.units = 40" in capsys.readouterr().out
 
+
+def test_a_set_on_a_space_key_holds_it(tmp_path: Path, datasets_dir: Path,
+                                       capsys: pytest.CaptureFixture[str]) -> None:
+    config = _mutag(tmp_path, datasets_dir, reservoir={"units": 6, "iterations": 1})
+    space = tmp_path / "space.yaml"
+    space.write_text(yaml.safe_dump({"space": {"hardware.mapping.mode": ["offset", "differential"],
+                                               "workload.reservoir.units": [6, 8]},
+                                     "budget": 3, "seeds": [100]}))
+    out = tmp_path / "tuned.yaml"
+    assert main(["tune", str(config), "--space", str(space), "--out", str(out), "--json",
+                 "--set", "experiment.hardware.mapping.mode=differential"]) == 0
+    captured = capsys.readouterr()
+    assert "held at their --set values (not searched): hardware.mapping.mode" in captured.err
+    assert "hardware.mapping.mode" not in json.loads(captured.out)["chosen"]
+    text = out.read_text()
+    assert "#     hardware.mapping.mode" not in text  # the provenance lists the axes searched
+    assert yaml.safe_load(text)["experiment"]["hardware"]["mapping"]["mode"] == "differential"
+    assert main(["tune", str(config), "--space", str(space), "--out", str(out), "--set",
+                 "hardware.mapping.mode=offset", "--set", "workload.reservoir.units=8"]) == 2
+    assert "holds every key of space" in capsys.readouterr().err
+
 def _node_file(tmp_path: Path, datasets_dir: Path) -> Path:
     return _write(tmp_path / "cora.yaml", {"data_root": str(datasets_dir), "workload": {
         "dataset": "Cora", "protocol": "complete", "reservoir": {"units": 16, "iterations": 2}}})

@@ -15,6 +15,7 @@ examples:
   crossbar-sim tune experiments/datasets/proteins.yaml --out experiments/datasets/proteins_tuned.yaml
   crossbar-sim tune exp.yaml --space graph --budget 60 --seeds 100,101,102 --out tuned.yaml
   crossbar-sim tune exp.yaml --space my_space.yaml --hardware --out tuned.yaml
+  crossbar-sim tune exp.yaml --set hardware.mapping.mode=differential --out tuned.yaml   # mapping held
 
 A space file maps dotted experiment keys to candidate values, with optional budget, seeds and eta:
 
@@ -40,7 +41,8 @@ def add_commands(sub: argparse._SubParsersAction, f: dict[str, argparse.Argument
                        help="choose settings on validation accuracy and write a runnable config",
                        description="Search a space of experiment keys with successive halving on the "
                                    "inner-validation accuracy of CONFIG's protocol (test items unused), "
-                                   "then write the best settings as an experiment file that bases CONFIG.",
+                                   "then write the best settings as an experiment file that bases CONFIG. "
+                                   "A --set on a key of the space holds it at that value.",
                        epilog=EPILOG)
     p.add_argument("config", metavar="CONFIG", help="experiment YAML file to start from")
     p.add_argument("--out", required=True, metavar="PATH", help="tuned experiment file to write")
@@ -74,6 +76,12 @@ def _seeds(text: str) -> tuple[int, ...]:
     return tuple(seeds)
 
 
+def _set_keys(overrides: list[str]) -> set[str]:
+    """The experiment keys (``hardware.mapping.mode``) that ``--set`` overrides name."""
+    keys = {item.partition("=")[0].strip() for item in overrides}
+    return {k.removeprefix("experiment.") for k in keys}
+
+
 def _json_value(value: Any) -> Any:
     """A candidate value for JSON (tuples of poolings as lists)."""
     return list(value) if isinstance(value, tuple) else value
@@ -96,11 +104,18 @@ def _cmd_tune(args: argparse.Namespace) -> int:
     except ConfigError as exc:
         raise ConfigError.problem(args.config, str(exc)) from None
     space = load_space(args.space, base)
+    held = [k for k in space.axes if k in _set_keys(args.overrides)]  # --set on an axis holds it fixed
+    if held and len(held) == len(space.axes):
+        raise ConfigError("--set", ", ".join(held), f"holds every key of space {space.name}: nothing left to "
+                          "search")
+    space = replace(space, axes={k: v for k, v in space.axes.items() if k not in held})
     options = {"budget": args.budget, "eta": args.eta,
                "seeds": None if args.seeds is None else _seeds(args.seeds)}
     space = replace(space, **{k: v for k, v in options.items() if v is not None})
     progress = None if args.quiet else (lambda line: print(f"tune: {line}", file=sys.stderr, flush=True))
     tuner = Tuner(file, space, hardware=args.hardware, progress=progress)
+    if held and progress:
+        progress(f"held at their --set values (not searched): {', '.join(held)}")
     if tuner.dropped and progress:
         progress(f"left out (no effect for this experiment): {', '.join(tuner.dropped)}")
     result = tuner.run()
