@@ -14,6 +14,7 @@ from hypothesis import strategies as st
 from mna_reference import column_currents_reference
 
 from crossbar_sim.analog.hardware import HardwareConfig
+from crossbar_sim.analog.ledger import EventLedger
 from crossbar_sim.analog.matrix import AnalogMatrix
 from crossbar_sim.analog.nonlinear_read import cell_drive
 from crossbar_sim.circuit.config import ArrayConfig
@@ -108,9 +109,11 @@ def test_inactive_cell_keys_are_declared():
 
 
 # ------------------------------------------------------------------ the Newton solve
-def dense_newton_reference(g: np.ndarray, wires: WireParasitics, cell: CellIV, v: np.ndarray) -> np.ndarray:
-    """Column currents by Newton's method on the full nodal equations (every word and bit node an
-    unknown), dense Jacobian, positive wire resistances only: slow and obviously correct."""
+def dense_newton_reference(g: np.ndarray, wires: WireParasitics, cell: CellIV, v: np.ndarray
+                           ) -> tuple[np.ndarray, np.ndarray]:
+    """Column currents (A) and cell voltages word − bit (V) by Newton's method on the full nodal equations
+    (every word and bit node an unknown), dense Jacobian, positive wire resistances only: slow and
+    obviously correct."""
     n_rows, n_cols = g.shape
     n = n_rows * n_cols
     word = np.arange(n).reshape(n_rows, n_cols)
@@ -146,7 +149,7 @@ def dense_newton_reference(g: np.ndarray, wires: WireParasitics, cell: CellIV, v
         phi += step
         if np.max(np.abs(step)) <= 1e-15 * np.max(np.abs(v)):
             break
-    return (phi[bit[-1]]) / wires.sense_ohm
+    return phi[bit[-1]] / wires.sense_ohm, (phi[:n] - phi[n:]).reshape(n_rows, n_cols)
 
 
 @settings(max_examples=25, deadline=None)
@@ -159,7 +162,7 @@ def test_newton_matches_the_dense_nodal_twin(rows, cols, rw, rb, rd, rs, v0, see
     v = rng.uniform(-0.25, 0.25, rows)
     wires, cell = WireParasitics(rw, rb, rd, rs), CellIV("sinh", 0.2, v0)
     got = NonlinearCrossbar(g, wires, cell).column_currents(v[None])[0]
-    assert rel_err(got, dense_newton_reference(g, wires, cell, v)) <= 1e-10
+    assert rel_err(got, dense_newton_reference(g, wires, cell, v)[0]) <= 1e-10
 
 
 @settings(max_examples=25, deadline=None)
@@ -384,3 +387,46 @@ def test_newton_read_noise_matches_the_per_cell_reference():
     np.testing.assert_allclose(m_out, m_cell, rtol=0, atol=5 * s_cell.max() / np.sqrt(1500))
     np.testing.assert_allclose(s_out, s_cell, rtol=0.1)
     assert np.all(s_out > 0)
+
+
+# ------------------------------------------------------------------ the cells' power in the ledger
+def _ledger_cell_power(hw: HardwareConfig, weights: np.ndarray, x: np.ndarray) -> tuple[float, AnalogMatrix]:
+    ledger = EventLedger()
+    matrix = AnalogMatrix.from_weights(weights, hw, np.random.default_rng(3), ledger=ledger)
+    matrix @ x
+    (events,) = ledger.analog
+    return events.cell_vi_W, matrix
+
+
+def test_cell_power_without_ir_drop_is_v_times_g_f_of_v(rng):
+    """DAC levels below V_read: a sinh cell carries G·f(V) < G·V, and the ledger prices V·G·f(V)."""
+    weights = rng.uniform(0.0, 1.0, (7, 9))
+    x = rng.uniform(0.0, 1.0, (9, 4))
+    hw = _hardware("offset", "dac")
+    power, matrix = _ledger_cell_power(hw, weights, x)
+    (tile,) = matrix.conductances[0]
+    enc = encode_inputs(x, hw.input, 0.2)
+    volts = enc.levels[0] * enc.volts_per_level  # (inputs, vectors)
+    expected = float(np.sum(volts * hw.array.cell.f(volts) * tile.sum(axis=1)[:, None]))
+    assert power == pytest.approx(expected, rel=1e-6)  # float32 levels
+    ohmic = float(np.sum(volts**2 * tile.sum(axis=1)[:, None]))
+    assert power < 0.9 * ohmic
+
+
+def test_cell_power_under_ir_drop_uses_the_newton_cell_voltages(rng):
+    """Sinh cells under IR drop: Σ G·U·f(U) with U from the dense nodal twin, for a DAC and bit-serial."""
+    weights = rng.uniform(0.0, 1.0, (5, 6))
+    x = rng.uniform(0.0, 1.0, (6, 3))
+    for inputs in ("dac", "bit_serial"):
+        hw = _hardware("offset", inputs, ir_drop=True, v0=0.08)
+        wires = WireParasitics(20.0, 20.0, 5.0, 5.0)  # the dense twin needs driver and sense resistances
+        hw = dataclasses.replace(hw, array=dataclasses.replace(hw.array, wires=wires))
+        power, matrix = _ledger_cell_power(hw, weights, x)
+        (tile,) = matrix.conductances[0]
+        enc = encode_inputs(x, hw.input, 0.2)
+        expected = 0.0
+        for plane in enc.levels:
+            for v in (plane * enc.volts_per_level).T:
+                _, u = dense_newton_reference(tile, hw.array.wires, hw.array.cell, v)
+                expected += float(np.sum(tile * u * hw.array.cell.f(u)))
+        assert power == pytest.approx(expected, rel=1e-6)

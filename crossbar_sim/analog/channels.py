@@ -52,7 +52,8 @@ class ChannelBlock:
     mean_S: (channels, driven) effective conductance of the channel, S (signed for analogue pairs).
     var_S2: (channels, driven) read-noise variance per volt² of each driven line, S²: Σ Var(G)·f²·U².
     nominal_S: (channels, driven) programmed channel conductance, S (ADC ranging).
-    power_S: (driven,) Σ G·f² over the cells one driven logical line feeds, S.
+    power_S: (driven,) Σ G·φ² over the cells one driven logical line feeds (φ: the cell-voltage fraction
+        of the uniform drive, 1 without IR drop), S.
     n_tiles: tiles each driven line crosses; sensed_lines: physical sensed lines each driven line crosses.
     """
 

@@ -8,12 +8,14 @@ bit that no input sets): no pulse, no DAC or ADC conversion and no shift-add; th
 
 Line pulses count physical driven lines at a non-zero voltage: a reverse read drives both columns of a
 pair (±V at once, or one per pulse when the pair is subtracted digitally, which takes two pulses per
-plane); each driven physical line of a performed cycle takes one DAC conversion. cell_vi_W =
-Σ_vectors,planes Σ_i V_i²·Σ_cells G·f² (f = 1 without IR drop): the power of the noise-free cells under
-the uniform-drive cell-voltage approximation; driven_cells_V2 = Σ_i V_i²·(cells on line i), what the
-line capacitance is charged to. Calibration reads are not recorded (a one-off profiling pass), nor is
-the drift compensation's reference read at training time; its reference read at each inference time
-and its multiply per output are (:mod:`crossbar_sim.analog.compensation`).
+plane); each driven physical line of a performed cycle takes one DAC conversion. cell_vi_W is the
+read's own Σ_pulses Σ_cells V_cell·I_cell of the noise-free cells
+(:meth:`crossbar_sim.analog.direction.ReadDirection.read`: exact cell voltages where Newton solves them,
+else the uniform-drive cell-voltage approximation; a non-ohmic cell's I = G·f(V)); driven_cells_V2 =
+Σ_i V_i²·(cells on line i), what the line capacitance is charged to. Calibration reads are not
+recorded (a one-off profiling pass), nor is the drift compensation's reference read at training time;
+its reference read at each inference time and its multiply per output are
+(:mod:`crossbar_sim.analog.compensation`).
 """
 
 from __future__ import annotations
@@ -30,14 +32,15 @@ if TYPE_CHECKING:
     from crossbar_sim.analog.direction import ReadDirection
 
 
-def read_events(direction: ReadDirection, name: str, enc: EncodedInput, x: np.ndarray, clipped: int
-                ) -> AnalogReadEvents:
-    """Event counts of one batched read of ``x`` (driven, batch) in ``direction``, recorded as ``name``."""
+def read_events(direction: ReadDirection, name: str, enc: EncodedInput, x: np.ndarray, clipped: int,
+                cell_vi_W: float) -> AnalogReadEvents:
+    """Event counts of one batched read of ``x`` (driven, batch) in ``direction``, recorded as ``name``;
+    ``clipped`` and ``cell_vi_W`` are the read's own (clipped conversions; Σ V·I of its cells, W)."""
     n_vec, planes, pulses = x.shape[1], enc.planes, direction.pulses
     hw = direction.hardware
     line_pulses = pulses * direction.lines_per_input  # physical line activations per non-zero level
     row_pulses = cell_reads = driven_lines = channels = adcs = 0
-    cell_vi_W = driven_cells_V2 = 0.0
+    driven_cells_V2 = 0.0
     for b in direction.blocks:
         levels = enc.levels[:, b.drive_start:b.drive_stop, :]
         active = int(np.count_nonzero(levels)) * line_pulses
@@ -48,7 +51,6 @@ def read_events(direction: ReadDirection, name: str, enc: EncodedInput, x: np.nd
         _, per_group = np.unique(b.tile_ids, return_counts=True)
         adcs += int(np.sum(-(-(per_group // pulses) // hw.adc.columns_per_adc)))
         squares = np.einsum("kin,kin->i", levels, levels, dtype=np.float64)
-        cell_vi_W += float(squares @ b.power_S) * enc.volts_per_level**2
         driven_cells_V2 += float(squares.sum()) * enc.volts_per_level**2 * line_pulses * b.sensed_lines
     performed = np.any(enc.levels != 0, axis=1)  # (planes, batch): a driven line is non-zero
     if not hw.adc.skip_zero_reads:

@@ -72,25 +72,28 @@ def _channels(tile: OrientedTile, sensed: np.ndarray, digital: bool, variance: b
 
 def block_currents(rows: list[list[OrientedTile]], volts: np.ndarray, drive_start: int, digital: bool,
                    cell: CellIV, noise: ReadNoiseModel | None, per_cell_rng: np.random.Generator | None
-                   ) -> tuple[np.ndarray, np.ndarray]:
+                   ) -> tuple[np.ndarray, np.ndarray, float]:
     """:func:`_block_currents` in chunks of input vectors of at most CHUNK_CELLS cell voltages per tile."""
     cells = max(t.conductance_S.size for row in rows for t in row)
     step = max(1, CHUNK_CELLS // cells)
     parts = [_block_currents(rows, volts[:, k:k + step], drive_start, digital, cell, noise, per_cell_rng)
              for k in range(0, max(volts.shape[1], 1), step)]
-    return np.hstack([m for m, _ in parts]), np.hstack([v for _, v in parts])
+    return (np.hstack([m for m, _, _ in parts]), np.hstack([v for _, v, _ in parts]),
+            sum(w for _, _, w in parts))
 
 
 def _block_currents(rows: list[list[OrientedTile]], volts: np.ndarray, drive_start: int, digital: bool,
                     cell: CellIV, noise: ReadNoiseModel | None, per_cell_rng: np.random.Generator | None
-                    ) -> tuple[np.ndarray, np.ndarray]:
+                    ) -> tuple[np.ndarray, np.ndarray, float]:
     """(mean, variance) of the channel currents (channels, batch), A and A², of a block for logical drive
     voltages ``volts`` (driven, batch) of its lines from ``drive_start`` on, channels ordered as in
-    :func:`crossbar_sim.analog.channels.channel_blocks`; ``rows`` are summed (analogue tile accumulation).
+    :func:`crossbar_sim.analog.channels.channel_blocks`; ``rows`` are summed (analogue tile accumulation);
+    and the power Σ G·U·f(U) (W) of the noise-free cells at their solved voltages U, summed over the batch.
     With ``per_cell_rng`` every cell is drawn per vector (the mean is then that draw's current and the
     variance 0); ``noise`` None: no noise."""
     total_mean: np.ndarray | float = 0.0
     total_var: np.ndarray | float = 0.0
+    power_W = 0.0
     for row in rows:
         means, variances = [], []
         for tile in row:
@@ -100,7 +103,9 @@ def _block_currents(rows: list[list[OrientedTile]], volts: np.ndarray, drive_sta
             var_S2 = None if noise is None or per_cell_rng is not None else noise.std_S(g) ** 2
             tile_means, tile_vars = [], []
             for drive in _drive_patterns(tile, local, digital):
-                conducted = cell.f(cell_voltages(tile, drive, cell))  # (batch, driven, sensed)
+                volts_cell = cell_voltages(tile, drive, cell)  # (batch, driven, sensed)
+                conducted = cell.f(volts_cell)
+                power_W += float(np.einsum("ij,nij->", g, volts_cell * conducted))
                 if per_cell_rng is not None:
                     mean = np.stack([(noise.sample(g, per_cell_rng) * c).sum(axis=0) for c in conducted],
                                     axis=1)
@@ -114,26 +119,30 @@ def _block_currents(rows: list[list[OrientedTile]], volts: np.ndarray, drive_sta
             variances.append(tile_vars)
         total_mean = total_mean + np.vstack([m[k] for k in range(len(means[0])) for m in means])
         total_var = total_var + np.vstack([v[k] for k in range(len(variances[0])) for v in variances])
-    return np.asarray(total_mean), np.asarray(total_var)
+    return np.asarray(total_mean), np.asarray(total_var), power_W
 
 
 def read_newton(rows: list[list[OrientedTile]], levels: np.ndarray, drive_start: int, enc: EncodedInput,
                 digital: bool, cell: CellIV, noise: ReadNoiseModel | None, per_cell: bool, sense_args: tuple,
-                acc: np.ndarray, rng: np.random.Generator, noise_rng: np.random.Generator) -> int:
+                acc: np.ndarray, rng: np.random.Generator, noise_rng: np.random.Generator
+                ) -> tuple[int, float]:
     """Read every plane of ``levels`` (planes, driven, batch) on one block with Newton-solved cell voltages,
     convert and accumulate into ``acc``; ``sense_args`` = (quantise, lsb_A, code_min, code_max,
     vector_scale). ``rng`` draws the per-cell reference's cells, ``noise_rng`` the output-space normals.
-    Returns the clipped conversions."""
+    Returns the clipped conversions and the cells' power Σ G·U·f(U) summed over pulses and vectors, W."""
     quantise, lsb, code_min, code_max, vector_scale = sense_args
     clipped = 0
+    power_W = 0.0
     for k, lv in enumerate(levels):
-        mean, var = block_currents(rows, lv.astype(np.float64) * enc.volts_per_level, drive_start, digital,
-                                   cell, noise, rng if per_cell and noise is not None else None)
+        cells_rng = rng if per_cell and noise is not None else None
+        mean, var, pulse_W = block_currents(rows, lv.astype(np.float64) * enc.volts_per_level, drive_start,
+                                            digital, cell, noise, cells_rng)
+        power_W += pulse_W
         noisy = noise is not None and not per_cell
         z = noise_rng.standard_normal(mean.shape) if noisy else mean[:0]
         clipped += sense_accumulate(mean, var, z, noisy, quantise, lsb, code_min, code_max,
                                     float(enc.plane_weights[k]), vector_scale, acc)
-    return clipped
+    return clipped, power_W
 
 
 def calibrated_newton_full_scale(block_rows: list[list[list[OrientedTile]]], blocks: list[ChannelBlock],
