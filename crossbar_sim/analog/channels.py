@@ -34,12 +34,15 @@ terms (the noise's own change of the node voltages, in the mean and the variance
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
 
 from crossbar_sim.analog.orientation import OrientedTile
+from crossbar_sim.circuit.irdrop import usable_cores
 from crossbar_sim.circuit.sensitivity import Pulse, read_noise_weights
+from crossbar_sim.common.blas import single_threaded_blas
 
 
 @dataclass(frozen=True, eq=False)
@@ -150,9 +153,21 @@ def channel_blocks(grid: list[list[OrientedTile]], digital: bool, variance: Cell
     of a :class:`device_models.ReadNoiseModel`; None: no read-noise weights (all zero).
     ``cross_weight``: the assumed E[x_i x_j]/E[x_i²] of two driven lines' inputs (IR drop only, see
     :mod:`crossbar_sim.circuit.sensitivity`)."""
+    tiles = [t for row in grid for t in row]
+
+    def channels(tile: OrientedTile) -> tuple[list[Group], np.ndarray]:
+        return _tile_channels(tile, digital, variance, cross_weight)
+
+    costly = variance is not None and any(t.cell_voltage_fraction is not None for t in tiles)
+    workers = min(usable_cores(), len(tiles)) if costly else 1
+    if workers > 1:  # read-noise fields through the wires: LAPACK runs without the GIL, a tile per thread
+        with single_threaded_blas(), ThreadPoolExecutor(max_workers=workers) as pool:
+            by_tile = iter(list(pool.map(channels, tiles)))
+    else:
+        by_tile = map(channels, tiles)
     blocks = []
     for row in grid:
-        groups, powers = zip(*(_tile_channels(t, digital, variance, cross_weight) for t in row), strict=True)
+        groups, powers = zip(*(next(by_tile) for _ in row), strict=True)
         parts = [[groups[i][k] for i in range(len(row))] for k in range(len(groups[0]))]
         ids = np.concatenate([np.full(g[0].shape[1], row[i].index)
                               for part in parts for i, g in enumerate(part)])

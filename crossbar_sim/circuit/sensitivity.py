@@ -68,18 +68,25 @@ def _line_fields(g: np.ndarray, wires: WireParasitics, drive_V: np.ndarray, port
     below = np.full(n_rows, _conductance(wires.bitline_segment_ohm))  # to the next row's bit nodes
     below[-1] = _conductance(wires.sense_ohm)  # the last row's: to the sense nodes
     sourced = np.flatnonzero(drive_V.any(axis=1))  # excitations with a source: they have Norton currents
+    first = np.argmax(drive_V[sourced] != 0, axis=1)  # ... from their first driven row on: zero above it
+    order = np.argsort(first, kind="stable")
+    sourced, first = sourced[order], first[order]
+    active = n_cols + np.searchsorted(first, np.arange(n_rows), side="right")  # state columns not all zero
     eye = np.eye(n_cols)
 
     def add_row(state: np.ndarray, r: int) -> None:  # state: [Δ | Norton currents of the sourced]
         _add_row_response(state[:, :n_cols], g[r], lam[r], rho[r], logc[r])
-        state[:, n_cols:] += inject[r][:, None] * drive_V[sourced, r][None, :]
+        state[:, n_cols:active[r]] += inject[r][:, None] * drive_V[sourced[:active[r] - n_cols], r][None, :]
 
     def step(state: np.ndarray, r: int) -> tuple[tuple | None, np.ndarray]:
-        """The factor of I + Δ/g below row r (None: ideal), and the state after adding row r + 1."""
+        """The factor of I + Δ/g below row r (None: ideal), and the state after adding row r + 1 (the
+        Norton currents of excitations not yet sourced stay zero and are not solved for)."""
         factor = None
         if np.isfinite(below[r]):
             factor = cho_factor(eye + state[:, :n_cols] / below[r], lower=True, check_finite=False)
-            state = np.ascontiguousarray(cho_solve(factor, state, check_finite=False))
+            solved = np.zeros_like(state)
+            solved[:, :active[r]] = cho_solve(factor, state[:, :active[r]], check_finite=False)
+            state = solved
         else:
             state = state.copy()
         if r + 1 < n_rows:
