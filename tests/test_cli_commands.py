@@ -182,7 +182,7 @@ def test_tune_data_and_info_json_is_strict(workdir: Path, datasets_dir: Path, mo
         def run(self) -> SimpleNamespace:
             chosen = {"workload.readout.ridge": float("nan"), "workload.reservoir.poolings": ("sum", "max")}
             return SimpleNamespace(chosen=chosen, best_score=float("nan"), base_score=float("-inf"),
-                                   seeds=(100,), evaluations=1, skipped=2, wall_s=0.5)
+                                   seeds=(100,), evaluations=1, skipped=2, unevaluated={}, wall_s=0.5)
 
     monkeypatch.setattr(tune, "Tuner", Tuner)
     monkeypatch.setattr(tune, "tuned_document", lambda *args: "experiment: {}\n")
