@@ -97,14 +97,11 @@ class ReadDirection:
         return self.full_scale_A.copy()
 
     def read(self, x: np.ndarray, full_scale_A: np.ndarray, rng: np.random.Generator,
-             noise_rng: np.random.Generator) -> tuple[np.ndarray, EncodedInput, int, float]:
-        """(y (n_out, batch), the encoded inputs, clipped conversions, the cells' power summed over pulses
-        and vectors (W; × the pulse width: J)) for x (n_in, batch).
-
-        The power is that of the noise-free cells, Σ V_cell·I_cell: with Newton's exact cell voltages U
-        (non-ohmic cells under IR drop) Σ G·U·f(U); otherwise Σ_i V_i·f(V_i)/V_i·Σ_cells G·φ² per driven
-        line i (φ: the cell-voltage fraction of the uniform drive, 1 without IR drop), exact without IR
-        drop for any cell and for ohmic cells under a uniform input.
+             noise_rng: np.random.Generator) -> tuple[np.ndarray, EncodedInput, int, float | None]:
+        """(y (n_out, batch), the encoded inputs, clipped conversions, and for reads solved by Newton's
+        method (non-ohmic cells under IR drop) the power Σ G·U·f(U) of the noise-free cells at their exact
+        voltages U summed over pulses and vectors (W; None for the other reads, whose cell power
+        :func:`crossbar_sim.analog.events.read_events` derives from the levels)) for x (n_in, batch).
 
         ``rng`` draws the per-cell reference's cells, ``noise_rng`` seeds the output-space noise streams.
         """
@@ -118,16 +115,12 @@ class ReadDirection:
         drive = enc if self.newton else cell_drive(enc, self.cell)  # what the cells conduct, per level
         y = np.zeros((self.n_out, n_vec))
         clipped = 0
-        cell_vi_W = 0.0
+        newton_W = 0.0 if self.newton else None
         for rows, block, (mean_levels, ranges) in zip(self.block_rows, self.blocks, self.fast, strict=True):
             # channels are the outputs in order, so they accumulate straight into y (pairs: G⁺ then G⁻)
             acc = np.zeros((block.tile_ids.size, n_vec)) if self.digital_pairs else y
             lsb = full_scale_A[block.tile_ids] / code_max if quantise else np.ones(block.tile_ids.size)
             levels = drive.levels[:, block.drive_start:block.drive_stop, :]
-            if not self.newton:  # V_i·I_i per line: the drive level times the level the cells conduct
-                own = enc.levels[:, block.drive_start:block.drive_stop, :]
-                products = np.einsum("kin,kin->i", own, levels, dtype=np.float64)
-                cell_vi_W += float(products @ block.power_S) * enc.volts_per_level**2
             if self.newton:
                 noise = hw.read_noise.model() if hw.read_noise.enabled else None
                 sense_args = (quantise, lsb, code_min, code_max, vector_scale)
@@ -135,7 +128,7 @@ class ReadDirection:
                                                    self.cell, noise, per_cell, sense_args, acc, rng,
                                                    noise_rng)
                 clipped += read_clipped
-                cell_vi_W += read_W
+                newton_W += read_W
                 levels = levels[:0]
             elif hw.read_noise.enabled and not per_cell:
                 clipped += read_noisy(ranges, levels, drive, quantise, lsb, code_min, code_max, vector_scale,
@@ -158,4 +151,4 @@ class ReadDirection:
             y += enc.offset[None, :] * self.analog_rowsum[:, None]
         if self.weight_offset != 0.0:
             y += self.weight_offset * x.sum(axis=0)[None, :]
-        return y, enc, clipped, cell_vi_W
+        return y, enc, clipped, newton_W

@@ -8,10 +8,11 @@ bit that no input sets): no pulse, no DAC or ADC conversion and no shift-add; th
 
 Line pulses count physical driven lines at a non-zero voltage: a reverse read drives both columns of a
 pair (±V at once, or one per pulse when the pair is subtracted digitally, which takes two pulses per
-plane); each driven physical line of a performed cycle takes one DAC conversion. cell_vi_W is the
-read's own Σ_pulses Σ_cells V_cell·I_cell of the noise-free cells
-(:meth:`crossbar_sim.analog.direction.ReadDirection.read`: exact cell voltages where Newton solves them,
-else the uniform-drive cell-voltage approximation; a non-ohmic cell's I = G·f(V)); driven_cells_V2 =
+plane); each driven physical line of a performed cycle takes one DAC conversion. cell_vi_W =
+Σ_pulses Σ_cells V_cell·I_cell of the noise-free cells: the read's own Σ G·U·f(U) where Newton solves
+the exact cell voltages U (non-ohmic cells under IR drop), else Σ_i V_i·f(V_i)·Σ_cells G·φ² over the
+driven lines i (I = G·f(V), f(V) = V for ohmic cells; φ the cell-voltage fraction of the uniform drive,
+1 without IR drop: exact without IR drop, and for ohmic cells under a uniform input); driven_cells_V2 =
 Σ_i V_i²·(cells on line i), what the line capacitance is charged to. Calibration reads are not
 recorded (a one-off profiling pass), nor is the drift compensation's reference read at training time;
 its reference read at each inference time and its multiply per output are
@@ -26,6 +27,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from crossbar_sim.analog.ledger import AnalogReadEvents
+from crossbar_sim.analog.nonlinear_read import cell_drive
 from crossbar_sim.periphery.encoders import EncodedInput
 
 if TYPE_CHECKING:
@@ -33,14 +35,17 @@ if TYPE_CHECKING:
 
 
 def read_events(direction: ReadDirection, name: str, enc: EncodedInput, x: np.ndarray, clipped: int,
-                cell_vi_W: float) -> AnalogReadEvents:
+                newton_W: float | None) -> AnalogReadEvents:
     """Event counts of one batched read of ``x`` (driven, batch) in ``direction``, recorded as ``name``;
-    ``clipped`` and ``cell_vi_W`` are the read's own (clipped conversions; Σ V·I of its cells, W)."""
+    ``clipped`` and ``newton_W`` are the read's own (clipped conversions; its Newton-solved cell power, W,
+    or None)."""
     n_vec, planes, pulses = x.shape[1], enc.planes, direction.pulses
     hw = direction.hardware
     line_pulses = pulses * direction.lines_per_input  # physical line activations per non-zero level
     row_pulses = cell_reads = driven_lines = channels = adcs = 0
     driven_cells_V2 = 0.0
+    cell_vi_W = 0.0 if newton_W is None else newton_W
+    conducted = cell_drive(enc, direction.cell)  # the levels the cells conduct (enc itself for ohmic cells)
     for b in direction.blocks:
         levels = enc.levels[:, b.drive_start:b.drive_stop, :]
         active = int(np.count_nonzero(levels)) * line_pulses
@@ -52,6 +57,10 @@ def read_events(direction: ReadDirection, name: str, enc: EncodedInput, x: np.nd
         adcs += int(np.sum(-(-(per_group // pulses) // hw.adc.columns_per_adc)))
         squares = np.einsum("kin,kin->i", levels, levels, dtype=np.float64)
         driven_cells_V2 += float(squares.sum()) * enc.volts_per_level**2 * line_pulses * b.sensed_lines
+        if newton_W is None:  # V_i·I_i per line: the drive level times the level its cells conduct
+            products = squares if conducted is enc else np.einsum(
+                "kin,kin->i", levels, conducted.levels[:, b.drive_start:b.drive_stop, :], dtype=np.float64)
+            cell_vi_W += float(products @ b.power_S) * enc.volts_per_level**2
     performed = np.any(enc.levels != 0, axis=1)  # (planes, batch): a driven line is non-zero
     if not hw.adc.skip_zero_reads:
         performed[:] = True

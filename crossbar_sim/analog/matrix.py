@@ -89,10 +89,10 @@ class _Programmed:
         full_scale = self.forward.full_scale_A
         if full_scale is None:
             raise RuntimeError(f"{self.name}: ADC range_mode 'calibrated' needs calibrate(X) before reading")
-        y, enc, clipped, cell_vi_W = self.forward.read(x, full_scale, self.rng, self.noise_rng)
+        y, enc, clipped, newton_W = self.forward.read(x, full_scale, self.rng, self.noise_rng)
         if record and self.ledger is not None:
             with self.ledger.phase(COMPENSATION_PHASE):
-                self.ledger.add_analog(read_events(self.forward, self.name, enc, x, clipped, cell_vi_W))
+                self.ledger.add_analog(read_events(self.forward, self.name, enc, x, clipped, newton_W))
         return analog_magnitude(y, x, self.forward.weight_offset)
 
     def compensate(self) -> None:
@@ -331,10 +331,10 @@ class AnalogMatrix:
     def _read(self, x: np.ndarray) -> np.ndarray:
         """(out, batch) hardware read of a checked, contiguous x (in, batch); records it in the ledger."""
         shared = self._shared
-        y, enc, clipped, cell_vi_W = self._direction.read(x, self._require_full_scale(), shared.rng,
-                                                          shared.noise_rng)
+        y, enc, clipped, newton_W = self._direction.read(x, self._require_full_scale(), shared.rng,
+                                                         shared.noise_rng)
         if shared.ledger is not None:
-            shared.ledger.add_analog(read_events(self._direction, self.name, enc, x, clipped, cell_vi_W))
+            shared.ledger.add_analog(read_events(self._direction, self.name, enc, x, clipped, newton_W))
             if shared.compensated:
                 shared.ledger.add_digital("mul", y.size)  # the compensation's gain on every output
         return y
