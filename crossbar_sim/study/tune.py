@@ -378,11 +378,11 @@ class Tuner:
         chosen = {**best.values, **{k: v for k, v in self.grid.choice(index).items()
                                    if k in self.space.axes or k == "workload.readout.ridge"}}
         ranking = [(c.best(seeds), c.values) for c in alive[:5]]
-        unevaluated = {k: [v for v in values if all(c.values[k] != v for c in candidates)]
-                       for k, values in self.axes.items()}
+        unevaluated = {k: missing for k, values in self.axes.items()
+                       if (missing := [v for v in values if all(c.values[k] != v for c in candidates)])}
         return TuneResult(chosen, float(grid[index]), base.best(seeds), tuple(seeds), ranking,
-                          self.evaluations, skipped, {k: v for k, v in unevaluated.items() if v},
-                          time.perf_counter() - start, self.space, self.hardware)
+                          self.evaluations, skipped, unevaluated, time.perf_counter() - start, self.space,
+                          self.hardware)
 
 
 # -------------------------------------------------------------------------------------------- output
